@@ -1,0 +1,49 @@
+# The two commands of the contract: `make lab` and `make test`. Everything else is a convenience.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: lab test course labs check-labs bench doctor setup clean help
+
+help:
+	@echo "make lab     set everything up, then open JupyterLab on notebook 00 (127.0.0.1)"
+	@echo "make test    set everything up if needed, then run every test"
+	@echo "make course  run all solution notebooks headless and print a summary"
+	@echo "make labs    regenerate labs/ from solutions/"
+	@echo "make bench   run the benchmarks in bench/"
+
+setup: $(STAMP)
+
+# One pinned environment: requirements.lock is the full resolved set (pip check clean).
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "dp100lab needs Python 3.11 (found %d.%d): install it, or run make PYTHON=/path/to/python3.11" % sys.version_info[:2]'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
+	@touch $(STAMP)
+
+doctor: setup
+	$(BIN)/dp100 doctor
+
+lab: setup
+	$(BIN)/dp100 doctor
+	$(BIN)/dp100 lab
+
+test: setup
+	$(BIN)/python -m dp100lab.labs.build --check
+	$(BIN)/python -m pytest -q -p no:randomly tests
+
+course: setup
+	$(BIN)/dp100 course
+
+labs: setup
+	$(BIN)/python -m dp100lab.labs.build
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info helpers/*.egg-info
