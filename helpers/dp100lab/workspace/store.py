@@ -1,0 +1,384 @@
+"""The local workspace's transactional registry of assets and jobs (one SQLite file).
+
+Layout of a store root ($DP100LAB_HOME, default ~/.dp100lab):
+    registry.db      assets, jobs and live-process markers (SQLite, WAL, one transaction per write)
+    mlflow.db        MLflow tracking + model registry  (tracking URI sqlite:///<root>/mlflow.db)
+    mlartifacts/     MLflow artifact root
+    datastores/<n>/  local folders backing datastores
+    jobs/<job>/      a job's working folder, outputs/<output>/, user_logs/std_log.txt
+
+Entities are stored in their SDK dict form (entity._to_dict()) so they round-trip through azure.ai.ml loaders.
+A fresh sqlite3 connection per operation keeps the store safe across threads (pollers) and forks (job runners).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+SCHEMA_VERSION = 1
+TERMINAL_STATUSES = ("Completed", "Failed", "Canceled", "NotResponding", "Paused")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS assets (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL DEFAULT '',
+    spec TEXT NOT NULL, labels TEXT NOT NULL DEFAULT '[]', tags TEXT NOT NULL DEFAULT '{}',
+    archived INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    UNIQUE(kind, name, version)
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    name TEXT PRIMARY KEY, type TEXT, status TEXT NOT NULL, pid INTEGER, spec TEXT NOT NULL,
+    experiment TEXT, run_id TEXT, parent TEXT, compute TEXT, error TEXT,
+    created_at TEXT NOT NULL, started_at TEXT, ended_at TEXT, updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_parent ON jobs(parent);
+CREATE TABLE IF NOT EXISTS locks (
+    pid INTEGER NOT NULL, purpose TEXT NOT NULL, started_at TEXT NOT NULL, proc_start TEXT,
+    PRIMARY KEY (pid, purpose)
+);
+"""
+
+_JOB_COLUMNS = ("type", "status", "pid", "spec", "experiment", "run_id", "parent", "compute", "error",
+                "started_at", "ended_at")
+_checked: set[str] = set()  # db paths already integrity-checked in this process
+
+
+def now() -> str:
+    """UTC timestamp in ISO 8601, as Azure reports creation times."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def default_root() -> Path:
+    return Path(os.environ.get("DP100LAB_HOME") or Path.home() / ".dp100lab").expanduser()
+
+
+def _proc_start(pid: int) -> Optional[str]:
+    """Process start tick from /proc (Linux) so a reused pid is not mistaken for the original process."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def pid_alive(pid: Optional[int], proc_start: Optional[str] = None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    if proc_start and _proc_start(int(pid)) not in (None, proc_start):
+        return False
+    try:  # a zombie (killed child not yet reaped) is not alive
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+class Store:
+    """One local workspace store. Cheap to construct; safe to use from several threads and processes."""
+
+    def __init__(self, root: Optional[os.PathLike | str] = None):
+        self.root = Path(root).expanduser() if root else default_root()
+        self.root.mkdir(parents=True, exist_ok=True)
+        for d in (self.datastores_dir, self.jobs_dir, self.mlartifacts_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        self._open()
+
+    # ---- paths -------------------------------------------------------------------------------------
+    @property
+    def db_path(self) -> Path:
+        return self.root / "registry.db"
+
+    @property
+    def datastores_dir(self) -> Path:
+        return self.root / "datastores"
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.root / "jobs"
+
+    @property
+    def mlflow_db(self) -> Path:
+        return self.root / "mlflow.db"
+
+    @property
+    def mlartifacts_dir(self) -> Path:
+        return self.root / "mlartifacts"
+
+    @property
+    def mlflow_tracking_uri(self) -> str:
+        return f"sqlite:///{self.mlflow_db}"
+
+    def datastore_path(self, name: str) -> Path:
+        return self.datastores_dir / name
+
+    def job_dir(self, job_name: str) -> Path:
+        return self.jobs_dir / job_name
+
+    # ---- connection and integrity -----------------------------------------------------------------
+    def _open(self) -> None:
+        key = str(self.db_path.resolve())
+        if key not in _checked and self.db_path.exists():
+            problem = self._integrity_problem()
+            if problem:
+                self._move_aside(problem)
+        with self._conn() as c:
+            c.execute("PRAGMA journal_mode=WAL")  # persistent: readers never block the writer
+            if c.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                c.executescript(_SCHEMA + f"PRAGMA user_version={SCHEMA_VERSION};")
+        _checked.add(key)
+
+    def _integrity_problem(self) -> Optional[str]:
+        try:
+            with self._conn() as c:
+                rows = [r[0] for r in c.execute("PRAGMA integrity_check").fetchall()]
+        except sqlite3.DatabaseError as e:
+            return str(e)
+        return None if rows == ["ok"] else "; ".join(rows[:5])
+
+    def _move_aside(self, problem: str) -> None:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        dest = self.db_path.with_name(f"registry.db.corrupt-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            src = Path(str(self.db_path) + suffix)
+            if src.exists():
+                src.rename(str(dest) + suffix)
+        print(f"dp100lab: the local registry {self.db_path} failed its integrity check ({problem}); "
+              f"it was moved to {dest} (nothing deleted) and a fresh registry was started. "
+              f"Your files under {self.root} are untouched; re-register assets, or inspect the old file "
+              f"with sqlite3 '.recover'.", file=sys.stderr)
+
+    @contextmanager
+    def _conn(self) -> Iterator[sqlite3.Connection]:
+        c = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+        try:
+            c.execute("PRAGMA busy_timeout=30000")
+            c.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable against a killed process
+            c.row_factory = sqlite3.Row
+            yield c
+        finally:
+            c.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it lands or none of it does."""
+        with self._conn() as c:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                yield c
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+            c.execute("COMMIT")
+
+    # ---- assets ----------------------------------------------------------------------------------
+    @staticmethod
+    def _asset(row: sqlite3.Row) -> dict:
+        return {"kind": row["kind"], "name": row["name"], "version": row["version"] or None,
+                "spec": json.loads(row["spec"]), "labels": json.loads(row["labels"]),
+                "tags": json.loads(row["tags"]), "archived": bool(row["archived"]),
+                "created_at": row["created_at"], "updated_at": row["updated_at"]}
+
+    def put(self, kind: str, name: str, version: Optional[str], spec: dict, *, labels: Optional[list] = None,
+            tags: Optional[dict] = None, archived: bool = False) -> dict:
+        """Insert or replace one asset version (non-versioned kinds pass version=None)."""
+        ver = "" if version is None else str(version)
+        body = json.dumps(spec, default=str, sort_keys=True)
+        ts = now()
+        with self._tx() as c:
+            c.execute(
+                "INSERT INTO assets(kind,name,version,spec,labels,tags,archived,created_at,updated_at) "
+                "VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(kind,name,version) DO UPDATE SET spec=excluded.spec, "
+                "labels=excluded.labels, tags=excluded.tags, archived=excluded.archived, "
+                "updated_at=excluded.updated_at",
+                (kind, name, ver, body, json.dumps(labels or []), json.dumps(tags or {}, default=str),
+                 int(archived), ts, ts))
+            row = c.execute("SELECT * FROM assets WHERE kind=? AND name=? AND version=?",
+                            (kind, name, ver)).fetchone()
+        return self._asset(row)
+
+    def get(self, kind: str, name: str, version: Optional[str] = None,
+            label: Optional[str] = None) -> Optional[dict]:
+        """One asset: an exact version, or label "latest" (newest non-archived), or a custom label.
+
+        version=None for a versioned kind means "latest". Returns None when absent.
+        """
+        with self._conn() as c:
+            if version not in (None, "latest") and label is None:
+                row = c.execute("SELECT * FROM assets WHERE kind=? AND name=? AND version=?",
+                                (kind, name, str(version))).fetchone()
+                return self._asset(row) if row else None
+            rows = c.execute("SELECT * FROM assets WHERE kind=? AND name=? ORDER BY seq DESC",
+                             (kind, name)).fetchall()
+        if label not in (None, "latest"):
+            rows = [r for r in rows if label in json.loads(r["labels"])]
+        live = [r for r in rows if not r["archived"]]
+        return self._asset(live[0]) if live else None
+
+    def list(self, kind: str, name: Optional[str] = None, include_archived: bool = False) -> list[dict]:
+        """Assets of one kind, newest first (all versions of `name` when given)."""
+        sql, args = "SELECT * FROM assets WHERE kind=?", [kind]
+        if name is not None:
+            sql, args = sql + " AND name=?", args + [name]
+        if not include_archived:
+            sql += " AND archived=0"
+        with self._conn() as c:
+            return [self._asset(r) for r in c.execute(sql + " ORDER BY seq DESC", args).fetchall()]
+
+    def names(self, kind: str) -> list[str]:
+        """Distinct names of one kind, for "what exists" hints in error messages."""
+        with self._conn() as c:
+            return [r[0] for r in c.execute("SELECT DISTINCT name FROM assets WHERE kind=? ORDER BY name",
+                                            (kind,)).fetchall()]
+
+    def set_archived(self, kind: str, name: str, version: Optional[str], archived: bool) -> int:
+        """Archive/restore one version, or every version of `name` when version is None. Returns rows changed."""
+        sql, args = "UPDATE assets SET archived=?, updated_at=? WHERE kind=? AND name=?", [int(archived), now(),
+                                                                                        kind, name]
+        if version is not None:
+            sql, args = sql + " AND version=?", args + [str(version)]
+        with self._tx() as c:
+            return c.execute(sql, args).rowcount
+
+    def delete(self, kind: str, name: str, version: Optional[str] = None) -> int:
+        sql, args = "DELETE FROM assets WHERE kind=? AND name=?", [kind, name]
+        if version is not None:
+            sql, args = sql + " AND version=?", args + [str(version)]
+        with self._tx() as c:
+            return c.execute(sql, args).rowcount
+
+    def next_version(self, kind: str, name: str) -> str:
+        """1 + the largest integer version of `name` (archived included), "1" for a new name."""
+        with self._conn() as c:
+            vers = [r[0] for r in c.execute("SELECT version FROM assets WHERE kind=? AND name=?",
+                                            (kind, name)).fetchall()]
+        ints = [int(v) for v in vers if str(v).isdigit()]
+        return str(max(ints) + 1 if ints else 1)
+
+    # ---- jobs -----------------------------------------------------------------------------------
+    @staticmethod
+    def _job(row: sqlite3.Row) -> dict:
+        d = dict(row)
+        d["spec"] = json.loads(d["spec"])
+        return d
+
+    def put_job(self, name: str, spec: dict, status: str = "NotStarted", pid: Optional[int] = None,
+                **meta: Any) -> dict:
+        """Insert or replace a job row (created_at kept on replace). meta: type, experiment, run_id, parent,
+        compute, error, started_at, ended_at."""
+        bad = set(meta) - set(_JOB_COLUMNS)
+        if bad:
+            raise TypeError(f"put_job: unknown job fields {sorted(bad)}; known: {list(_JOB_COLUMNS)}")
+        cols = {"type": None, "experiment": None, "run_id": None, "parent": None, "compute": None,
+                "error": None, "started_at": None, "ended_at": None, **meta,
+                "status": status, "pid": pid, "spec": json.dumps(spec, default=str, sort_keys=True)}
+        ts = now()
+        names = list(cols)
+        with self._tx() as c:
+            c.execute(
+                f"INSERT INTO jobs(name,{','.join(names)},created_at,updated_at) "
+                f"VALUES(?,{','.join('?' * len(names))},?,?) ON CONFLICT(name) DO UPDATE SET "
+                + ",".join(f"{n}=excluded.{n}" for n in names) + ",updated_at=excluded.updated_at",
+                [name, *cols.values(), ts, ts])
+            return self._job(c.execute("SELECT * FROM jobs WHERE name=?", (name,)).fetchone())
+
+    def update_job(self, name: str, **fields: Any) -> dict:
+        """Change some fields of a job row in one transaction. Setting status to Running stamps started_at,
+        a terminal status stamps ended_at (unless given). Raises KeyError for an unknown job."""
+        bad = set(fields) - set(_JOB_COLUMNS)
+        if bad:
+            raise TypeError(f"update_job: unknown job fields {sorted(bad)}; known: {list(_JOB_COLUMNS)}")
+        if "spec" in fields and not isinstance(fields["spec"], str):
+            fields["spec"] = json.dumps(fields["spec"], default=str, sort_keys=True)
+        ts = now()
+        with self._tx() as c:
+            row = c.execute("SELECT started_at, ended_at FROM jobs WHERE name=?", (name,)).fetchone()
+            if row is None:
+                raise KeyError(name)
+            status = fields.get("status")
+            if status == "Running" and not row["started_at"]:
+                fields.setdefault("started_at", ts)
+            if status in TERMINAL_STATUSES and not row["ended_at"]:
+                fields.setdefault("ended_at", ts)
+            if fields:
+                c.execute(f"UPDATE jobs SET {','.join(f'{k}=?' for k in fields)}, updated_at=? WHERE name=?",
+                          [*fields.values(), ts, name])
+            return self._job(c.execute("SELECT * FROM jobs WHERE name=?", (name,)).fetchone())
+
+    def update_job_status(self, name: str, status: str, **fields: Any) -> dict:
+        return self.update_job(name, status=status, **fields)
+
+    def get_job(self, name: str) -> Optional[dict]:
+        with self._conn() as c:
+            row = c.execute("SELECT * FROM jobs WHERE name=?", (name,)).fetchone()
+        return self._job(row) if row else None
+
+    def list_jobs(self, status: Optional[str] = None, parent: Optional[str] = None,
+                  experiment: Optional[str] = None) -> list[dict]:
+        """Job rows newest first, optionally filtered."""
+        sql, args = "SELECT * FROM jobs WHERE 1=1", []
+        for col, val in (("status", status), ("parent", parent), ("experiment", experiment)):
+            if val is not None:
+                sql, args = sql + f" AND {col}=?", args + [val]
+        with self._conn() as c:
+            return [self._job(r) for r in c.execute(sql + " ORDER BY created_at DESC, rowid DESC", args)]
+
+    def delete_job(self, name: str) -> int:
+        with self._tx() as c:
+            return c.execute("DELETE FROM jobs WHERE name=?", (name,)).rowcount
+
+    # ---- in-use markers (so `dp100 reset` never wipes a store a live process is using) -------------------
+    def hold(self, purpose: str, pid: Optional[int] = None) -> None:
+        """Record that process `pid` (default: this one) uses the store, e.g. "notebook kernel"."""
+        pid = pid or os.getpid()
+        with self._tx() as c:
+            c.execute("INSERT OR REPLACE INTO locks(pid,purpose,started_at,proc_start) VALUES(?,?,?,?)",
+                      (pid, purpose, now(), _proc_start(pid)))
+
+    def release(self, purpose: str, pid: Optional[int] = None) -> None:
+        with self._tx() as c:
+            c.execute("DELETE FROM locks WHERE pid=? AND purpose=?", (pid or os.getpid(), purpose))
+
+    def in_use(self) -> list[str]:
+        """Live processes using this store (held markers and running jobs), as readable lines.
+        Markers of dead processes are pruned."""
+        with self._conn() as c:
+            locks = c.execute("SELECT * FROM locks").fetchall()
+            jobs = c.execute("SELECT name, pid, status FROM jobs WHERE pid IS NOT NULL AND status NOT IN "
+                             f"({','.join('?' * len(TERMINAL_STATUSES))})", TERMINAL_STATUSES).fetchall()
+        users, dead = [], []
+        for r in locks:
+            if r["pid"] == os.getpid():
+                continue  # the asking process itself does not block (e.g. `reset` called from a kernel)
+            if pid_alive(r["pid"], r["proc_start"]):
+                users.append(f"pid {r['pid']}: {r['purpose']} (since {r['started_at']})")
+            else:
+                dead.append((r["pid"], r["purpose"]))
+        users += [f"pid {r['pid']}: job {r['name']} ({r['status']})" for r in jobs if pid_alive(r["pid"])]
+        if dead:
+            with self._tx() as c:
+                c.executemany("DELETE FROM locks WHERE pid=? AND purpose=?", dead)
+        return users
+
+    def wait_unlocked(self, timeout: float = 0) -> list[str]:
+        """in_use() after waiting up to `timeout` seconds for it to become empty."""
+        end = time.monotonic() + timeout
+        users = self.in_use()
+        while users and time.monotonic() < end:
+            time.sleep(0.2)
+            users = self.in_use()
+        return users
