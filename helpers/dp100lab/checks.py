@@ -1,0 +1,275 @@
+"""Check cells for labs: `Lab(name).check(...)` prints one deterministic ✓/✗ line and never raises.
+
+    from dp100lab.checks import Lab
+    lab = Lab("05_training_jobs")
+    lab.check("job finished", lambda: returned_job.status, "Completed", hint="Call ml_client.jobs.stream(...) first")
+    lab.check("accuracy is plausible", lambda: acc, lambda v: 0.8 < v <= 1.0)
+    lab.check("a model entity", lambda: model, Model)
+    lab.summary()
+
+`expected` may be
+  - a value: compared with ==; real numbers (also inside lists, tuples, dicts, numpy arrays) are compared
+    with a tolerance, math.isclose(rel_tol=1e-6, abs_tol=1e-9) by default (change it with `tol=`);
+  - a type (or tuple of types): the value must be an instance of it;
+  - a callable predicate: the value passes when predicate(value) is truthy.
+A blank left in the lab (NameError, `...`, NotImplementedError) reports "not done yet" instead of a failure.
+When the environment variable DP100LAB_CHECK_REPORT names a file, every result is appended there as a
+JSON line, which is how `dp100 check` collects results from a headless run.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import math
+import numbers
+import os
+import re
+import textwrap
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+
+REPORT_ENV = "DP100LAB_CHECK_REPORT"
+BLANK_MESSAGE = "not done yet — fill in the blank marked YOUR CODE HERE above"
+REL_TOL, ABS_TOL = 1e-6, 1e-9
+_MAX_REPR = 80
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # memory addresses would make output non-deterministic
+
+
+@dataclass
+class CheckResult:
+    lab: str
+    check: str
+    status: str  # "pass" | "fail" | "blank" | "error"
+    line: str
+    got: str | None = None
+    expected: str | None = None
+    hint: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+
+class _Blank(Exception):
+    """Raised internally when the value under check is still a lab blank."""
+
+
+def short_repr(value: Any, limit: int = _MAX_REPR) -> str:
+    """repr() without memory addresses, truncated to `limit` characters."""
+    try:
+        text = repr(value)
+    except Exception as exc:  # a broken __repr__ must not break the check
+        text = f"<{type(value).__name__} (repr failed: {type(exc).__name__})>"
+    text = _ADDRESS.sub("", " ".join(text.split()))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _short_text(exc: BaseException) -> str:
+    text = _ADDRESS.sub("", " ".join(str(exc).split())) or "(no message)"
+    return text if len(text) <= _MAX_REPR else text[: _MAX_REPR - 1] + "…"
+
+
+def _is_blank_error(exc: BaseException) -> bool:
+    if isinstance(exc, (NameError, NotImplementedError, _Blank)):
+        return True
+    # `...` left in place usually surfaces as "'ellipsis' object has no attribute/is not ..." further on
+    return "ellipsis" in str(exc).lower()
+
+
+def _contains_ellipsis(value: Any, depth: int = 0) -> bool:
+    if value is Ellipsis:
+        return True
+    if depth > 3:
+        return False
+    if isinstance(value, (list, tuple, set)):
+        return any(_contains_ellipsis(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return any(_contains_ellipsis(v, depth + 1) for v in value.values())
+    return False
+
+
+def _as_plain(value: Any) -> Any:
+    """numpy arrays/scalars and pandas objects to plain Python so one comparison rule covers them."""
+    if hasattr(value, "tolist") and callable(value.tolist) and not isinstance(value, (str, bytes)):
+        try:
+            return value.tolist()
+        except Exception:
+            return value
+    return value
+
+
+def values_match(got: Any, expected: Any, tol: float | None = None) -> bool:
+    """== with a tolerance for real numbers, recursively through lists, tuples and dicts."""
+    got, expected = _as_plain(got), _as_plain(expected)
+    if isinstance(got, bool) or isinstance(expected, bool):
+        return got == expected
+    if isinstance(got, numbers.Real) and isinstance(expected, numbers.Real):
+        if isinstance(got, float) and isinstance(expected, float) and math.isnan(got) and math.isnan(expected):
+            return True
+        rel = REL_TOL if tol is None else tol
+        return math.isclose(float(got), float(expected), rel_tol=rel, abs_tol=ABS_TOL if tol is None else tol)
+    if isinstance(got, (list, tuple)) and isinstance(expected, (list, tuple)):
+        return len(got) == len(expected) and all(values_match(g, e, tol) for g, e in zip(got, expected))
+    if isinstance(got, dict) and isinstance(expected, dict):
+        return got.keys() == expected.keys() and all(values_match(got[k], expected[k], tol) for k in got)
+    try:
+        return bool(got == expected)
+    except Exception:  # e.g. ambiguous truth value of an array-like
+        return False
+
+
+def _lambda_text(fn: Callable) -> str | None:
+    """The source of a one-argument lambda, e.g. `0.8 < v <= 1.0`, for the 'expected' part of feedback."""
+    try:
+        source = textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError):
+        return None
+    lines = source.splitlines()
+    for end in range(len(lines), 0, -1):  # getsource may return a partial statement: try shorter prefixes
+        chunk = "\n".join(lines[:end]).strip().rstrip(",")
+        for candidate in (chunk, f"f({chunk})", f"f({chunk[chunk.find('lambda'):]})" if "lambda" in chunk else ""):
+            try:
+                tree = ast.parse(candidate)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Lambda) and len(node.args.args) == 1:
+                    body = ast.get_source_segment(candidate, node.body)
+                    if body:
+                        return " ".join(body.split())
+    return None
+
+
+def describe_expected(expected: Any, tol: float | None = None) -> str:
+    if isinstance(expected, type):
+        return f"an instance of {expected.__name__}"
+    if isinstance(expected, tuple) and expected and all(isinstance(t, type) for t in expected):
+        return "an instance of " + " or ".join(t.__name__ for t in expected)
+    if callable(expected):
+        text = _lambda_text(expected) if getattr(expected, "__name__", "") == "<lambda>" else None
+        if text:
+            return f"a value where {text}"
+        return f"a value accepted by {getattr(expected, '__name__', type(expected).__name__)}()"
+    text = short_repr(expected)
+    if isinstance(_as_plain(expected), float) or (
+        isinstance(_as_plain(expected), (list, tuple)) and any(isinstance(v, float) for v in _as_plain(expected))
+    ):
+        text += f" (±{tol if tol is not None else REL_TOL:g} relative)"
+    return text
+
+
+class Lab:
+    """One lab's checks. Re-running a check cell replaces that check's earlier result."""
+
+    def __init__(self, name: str):
+        self.name = str(name)
+        self._results: dict[str, CheckResult] = {}
+
+    @property
+    def results(self) -> list[CheckResult]:
+        return list(self._results.values())
+
+    def check(
+        self,
+        name: str,
+        got_fn: Callable[[], Any] | Any,
+        expected: Any,
+        hint: str | None = None,
+        tol: float | None = None,
+    ) -> bool:
+        """Evaluate got_fn(), compare with expected, print one line, record and return whether it passed."""
+        try:
+            result = self._evaluate(str(name), got_fn, expected, hint, tol)
+        except Exception as exc:  # never raise into the learner's notebook
+            result = CheckResult(self.name, str(name), "error", f"✗ {name} — the check itself failed: "
+                                 f"{type(exc).__name__}: {_short_text(exc)}", hint=hint)
+        self._results[result.check] = result
+        print(result.line, flush=True)
+        self._report(result)
+        return result.passed
+
+    def _evaluate(self, name, got_fn, expected, hint, tol) -> CheckResult:
+        hint_text = f" Hint: {hint}" if hint else ""
+        try:
+            got = got_fn() if callable(got_fn) and not isinstance(got_fn, type) else got_fn
+            if _contains_ellipsis(got):
+                raise _Blank()
+        except Exception as exc:
+            if _is_blank_error(exc):
+                return CheckResult(self.name, name, "blank", f"✗ {name} — {BLANK_MESSAGE}.{hint_text}", hint=hint)
+            return CheckResult(self.name, name, "error",
+                               f"✗ {name} — computing the value raised {type(exc).__name__}: "
+                               f"{_short_text(exc)}.{hint_text}", hint=hint)
+        want = describe_expected(expected, tol)
+        try:
+            if isinstance(expected, type) or (
+                isinstance(expected, tuple) and expected and all(isinstance(t, type) for t in expected)
+            ):
+                ok = isinstance(got, expected)
+            elif callable(expected):
+                ok = bool(expected(got))
+            else:
+                ok = values_match(got, expected, tol)
+        except Exception as exc:
+            if _is_blank_error(exc):
+                return CheckResult(self.name, name, "blank", f"✗ {name} — {BLANK_MESSAGE}.{hint_text}", hint=hint)
+            return CheckResult(self.name, name, "fail",
+                               f"✗ {name} — got {short_repr(got)}; expected {want} but checking raised "
+                               f"{type(exc).__name__}: {_short_text(exc)}.{hint_text}",
+                               got=short_repr(got), expected=want, hint=hint)
+        if ok:
+            return CheckResult(self.name, name, "pass", f"✓ {name}", got=short_repr(got), expected=want, hint=hint)
+        type_note = ""
+        if not isinstance(expected, type) and not callable(expected) and type(_as_plain(got)) is not type(
+            _as_plain(expected)) and short_repr(got) == short_repr(expected):
+            type_note = f" (types differ: {type(got).__name__} vs {type(expected).__name__})"
+        return CheckResult(self.name, name, "fail",
+                           f"✗ {name} — got {short_repr(got)}; expected {want}{type_note}.{hint_text}",
+                           got=short_repr(got), expected=want, hint=hint)
+
+    def _report(self, result: CheckResult) -> None:
+        path = os.environ.get(REPORT_ENV)
+        if not path:
+            return
+        try:
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(asdict(result), ensure_ascii=False, sort_keys=True) + "\n")
+        except OSError as exc:  # the notebook feedback above still stands; say why the report is missing
+            print(f"(could not append to {REPORT_ENV} file: {exc.strerror})", flush=True)
+
+    @property
+    def passed(self) -> int:
+        return sum(r.passed for r in self._results.values())
+
+    def summary(self) -> None:
+        """Print `N/M checks passed` (and what to do next when not all did)."""
+        total = len(self._results)
+        line = f"{self.passed}/{total} checks passed"
+        if total and self.passed == total:
+            line += " — lab complete."
+        elif total:
+            blanks = sum(r.status == "blank" for r in self._results.values())
+            line += f" ({blanks} not done yet)" if blanks else ""
+            line += " — fix the ✗ lines above and re-run their cells."
+        else:
+            line += " — no checks have run yet: run the cells above first."
+        print(line, flush=True)
+
+    def __repr__(self) -> str:
+        return f"Lab({self.name!r}: {self.passed}/{len(self._results)} checks passed)"
+
+
+def read_report(path: str | os.PathLike) -> list[CheckResult]:
+    """Results appended to a DP100LAB_CHECK_REPORT file, in order (later runs of a check replace earlier)."""
+    results: dict[tuple[str, str], CheckResult] = {}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for raw in fh:
+                if raw.strip():
+                    data = json.loads(raw)
+                    results[(data["lab"], data["check"])] = CheckResult(**data)
+    except FileNotFoundError:
+        return []
+    return list(results.values())

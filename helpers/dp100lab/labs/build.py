@@ -1,0 +1,290 @@
+"""Generate labs/NN_*.ipynb from solutions/NN_*.ipynb (solutions are the single source).
+
+    python -m dp100lab.labs.build            # write labs/
+    python -m dp100lab.labs.build --check    # exit 1 when labs/ differs from what solutions/ generate
+
+Markers in solution code cells:
+  `x = expr  # SOLUTION`                 -> `x = ...  # YOUR CODE HERE`   (also `name=expr,` and `"key": expr,`)
+  `# BEGIN SOLUTION` ... `# END SOLUTION` -> `# YOUR CODE HERE` and `...`, at the marker's indentation
+Markdown cells tagged "solution" are removed. Every solution must have at least one marker and one cell
+tagged "check". Output is deterministic: the same solutions give byte-identical labs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+BLANK = "# YOUR CODE HERE"
+LINE_MARKER = re.compile(r"\s*#\s*SOLUTION\s*$")
+BEGIN = re.compile(r"^(\s*)#\s*BEGIN SOLUTION\s*$")
+END = re.compile(r"^\s*#\s*END SOLUTION\s*$")
+NOTEBOOK = re.compile(r"^\d\d_.+\.ipynb$")
+KWARG = re.compile(r"^([A-Za-z_]\w*\s*=\s*)(.+?)(,?)$")  # a keyword argument on its own line
+DICT_ENTRY = re.compile(r"""^((?:"[^"]*"|'[^']*')\s*:\s*)(.+?)(,?)$""")  # a dict entry on its own line
+HEADER_ID = "dp100lab-lab-header"
+
+
+class BuildError(Exception):
+    """A solution notebook that cannot become a lab; the message says which and how to fix it."""
+
+
+@dataclass
+class Repo:
+    root: Path
+
+    @property
+    def solutions(self) -> Path:
+        return self.root / "solutions"
+
+    @property
+    def labs(self) -> Path:
+        return self.root / "labs"
+
+
+def default_root() -> Path:
+    """The repository holding solutions/: the current directory if it has one, else the package's repo."""
+    cwd = Path.cwd()
+    if (cwd / "solutions").is_dir():
+        return cwd
+    return Path(__file__).resolve().parents[3]
+
+
+def _python_parses(source: str) -> bool:
+    """Does the cell parse as IPython would run it (magics like %pip and !ls translated first)?"""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        ast.parse(TransformerManager().transform_cell(source))
+        return True
+    except SyntaxError:
+        return False
+
+
+def blank_line(line: str, where: str) -> str:
+    """`x = expr  # SOLUTION` -> `x = ...  # YOUR CODE HERE`, keeping indentation."""
+    code = LINE_MARKER.sub("", line)
+    indent = code[: len(code) - len(code.lstrip())]
+    stmt = code.strip()
+    if stmt.endswith(","):  # `lr=0.1,` inside a call, not a tuple assignment
+        for pattern in (KWARG, DICT_ENTRY):
+            match = pattern.match(stmt)
+            if match:
+                return f"{indent}{match.group(1)}...{match.group(3)}  {BLANK}"
+    try:
+        tree = ast.parse(stmt)
+    except SyntaxError:
+        tree = None
+    if tree is not None and len(tree.body) == 1:
+        node = tree.body[0]
+        if isinstance(node, ast.Assign):
+            targets = " = ".join(ast.get_source_segment(stmt, t) for t in node.targets)
+            return f"{indent}{targets} = ...  {BLANK}"
+        if isinstance(node, ast.AnnAssign) and node.value is not None:
+            target = ast.get_source_segment(stmt, node.target)
+            return f"{indent}{target}: {ast.get_source_segment(stmt, node.annotation)} = ...  {BLANK}"
+        if isinstance(node, ast.AugAssign):
+            return f"{indent}{ast.get_source_segment(stmt, node.target)} = ...  {BLANK}"
+        if isinstance(node, ast.Return):
+            return f"{indent}return ...  {BLANK}"
+        return f"{indent}...  {BLANK}"
+    for pattern in (KWARG, DICT_ENTRY):
+        match = pattern.match(stmt)
+        if match:
+            return f"{indent}{match.group(1)}...{match.group(3)}  {BLANK}"
+    raise BuildError(f"{where}: `# SOLUTION` is on a line that is not a whole statement, keyword argument or "
+                     f"dict entry: {stmt!r}. Wrap the lines in `# BEGIN SOLUTION` / `# END SOLUTION` instead.")
+
+
+def blank_source(source: str, where: str) -> tuple[str, int]:
+    """Replace the solution parts of one code cell; returns (lab source, number of markers used)."""
+    out: list[str] = []
+    markers = 0
+    block_indent: str | None = None
+    for number, line in enumerate(source.split("\n"), start=1):
+        here = f"{where} line {number}"
+        begin, end = BEGIN.match(line), END.match(line)
+        if block_indent is not None:
+            if begin:
+                raise BuildError(f"{here}: `# BEGIN SOLUTION` inside another solution block; close the first "
+                                 "with `# END SOLUTION`.")
+            if end:
+                out += [f"{block_indent}{BLANK}", f"{block_indent}..."]
+                block_indent = None
+            continue
+        if end:
+            raise BuildError(f"{here}: `# END SOLUTION` without a `# BEGIN SOLUTION` above it.")
+        if begin:
+            block_indent = begin.group(1)
+            markers += 1
+        elif LINE_MARKER.search(line):
+            if not LINE_MARKER.sub("", line).strip():
+                raise BuildError(f"{here}: `# SOLUTION` alone on a line marks nothing; put it at the end of "
+                                 "the line to blank, or use `# BEGIN SOLUTION` / `# END SOLUTION`.")
+            out.append(blank_line(line, here))
+            markers += 1
+        else:
+            out.append(line)
+    if block_indent is not None:
+        raise BuildError(f"{where}: `# BEGIN SOLUTION` is never closed; add `# END SOLUTION` after the solution.")
+    return "\n".join(out), markers
+
+
+def _cell_id(index: int, source: str) -> str:
+    return "lab-" + hashlib.sha1(f"{index}\n{source}".encode()).hexdigest()[:12]
+
+
+def _header(solution_rel: str, lab_rel: str) -> nbformat.NotebookNode:
+    text = (
+        f"> **Lab notebook** — generated from `{solution_rel}` by `make labs` "
+        "(`python -m dp100lab.labs.build`). Do not edit it in the repository: edit the solution and rebuild.\n"
+        ">\n"
+        "> Replace each `...  # YOUR CODE HERE` with your code, then run the cells in order. "
+        "Check cells print `✓` when a step is right and `✗ … Hint: …` when it is not; "
+        "the last one prints `N/M checks passed`.\n"
+        f"> To check the whole lab from a terminal: `dp100 check {lab_rel}`"
+    )
+    cell = nbformat.v4.new_markdown_cell(text)
+    cell.id = HEADER_ID
+    return cell
+
+
+def make_lab(solution: nbformat.NotebookNode, solution_rel: str, lab_rel: str) -> nbformat.NotebookNode:
+    """The lab notebook for one solution notebook (raises BuildError when it is not a valid source)."""
+    cells = [_header(solution_rel, lab_rel)]
+    markers = checks = 0
+    for index, cell in enumerate(solution.cells):
+        tags = list(cell.get("metadata", {}).get("tags", []))
+        where = f"{solution_rel} cell {index + 1}"
+        if cell.cell_type == "markdown" and "solution" in tags:
+            continue
+        source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
+        metadata: dict = {}
+        if cell.cell_type == "code":
+            lab_source, used = blank_source(source, where)
+            if used and _python_parses(source) and not _python_parses(lab_source):
+                raise BuildError(f"{where}: the lab version of this cell is not valid Python; use a "
+                                 "`# BEGIN SOLUTION` / `# END SOLUTION` block around whole statements.")
+            markers += used
+            if "check" in tags:
+                checks += 1
+                metadata.update(editable=False, deletable=False)  # JupyterLab keeps learners from editing checks
+            new = nbformat.v4.new_code_cell(lab_source)
+        elif cell.cell_type == "markdown":
+            new = nbformat.v4.new_markdown_cell(source)
+            if cell.get("attachments"):
+                new.attachments = cell.attachments
+        else:
+            new = nbformat.v4.new_raw_cell(source)
+        tags = [t for t in tags if t != "solution"]
+        if tags:
+            metadata["tags"] = tags
+        new.metadata = nbformat.from_dict(metadata)
+        new.id = cell.get("id") or _cell_id(index, source)
+        cells.append(new)
+    if not markers:
+        raise BuildError(f"{solution_rel}: no `# SOLUTION` line or `# BEGIN SOLUTION` block, so the lab would "
+                         "have nothing to fill in. Mark the parts learners should write.")
+    if not checks:
+        raise BuildError(f"{solution_rel}: no cell tagged \"check\". Add check cells (lab.check(...)) and tag them "
+                         "\"check\" so learners get feedback.")
+    meta = solution.get("metadata", {})
+    metadata = {k: meta[k] for k in ("kernelspec", "dp100lab") if k in meta}
+    if "language_info" in meta and "name" in meta["language_info"]:
+        metadata["language_info"] = {"name": meta["language_info"]["name"]}
+    lab = nbformat.v4.new_notebook(cells=cells, metadata=metadata)
+    lab.nbformat, lab.nbformat_minor = 4, 5
+    return lab
+
+
+def render(nb: nbformat.NotebookNode) -> str:
+    """Serialized notebook text (sorted keys, fixed indent, final newline) — byte-stable."""
+    nbformat.validate(nb)
+    text = nbformat.writes(nb, version=4)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def generate(repo: Repo) -> tuple[dict[Path, str], list[str]]:
+    """{lab path: text} for every solution, and the errors of solutions that cannot be built."""
+    labs: dict[Path, str] = {}
+    errors: list[str] = []
+    if not repo.solutions.is_dir():
+        return labs, errors
+    for path in sorted(p for p in repo.solutions.iterdir() if NOTEBOOK.match(p.name)):
+        solution_rel = f"solutions/{path.name}"
+        lab_rel = f"labs/{path.name}"
+        try:
+            nb = nbformat.read(path, as_version=4)
+            labs[repo.labs / path.name] = render(make_lab(nb, solution_rel, lab_rel))
+        except BuildError as exc:
+            errors.append(str(exc))
+        except Exception as exc:  # unreadable notebook JSON etc.: name the file and the reason
+            errors.append(f"{solution_rel}: cannot read it as a notebook ({type(exc).__name__}: {exc}).")
+    return labs, errors
+
+
+def _existing_labs(repo: Repo) -> list[Path]:
+    if not repo.labs.is_dir():
+        return []
+    return sorted(p for p in repo.labs.iterdir() if NOTEBOOK.match(p.name))
+
+
+def drift(repo: Repo, labs: dict[Path, str]) -> list[str]:
+    """Lines describing every lab that is missing, different or has no solution."""
+    problems = []
+    for path, text in labs.items():
+        if not path.exists():
+            problems.append(f"missing:   labs/{path.name}")
+        elif path.read_bytes() != text.encode("utf-8"):
+            problems.append(f"different: labs/{path.name}")
+    for path in _existing_labs(repo):
+        if path not in labs:
+            problems.append(f"extra:     labs/{path.name} (no solutions/{path.name})")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dp100lab.labs.build", description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="do not write; exit 1 if labs/ is out of date")
+    parser.add_argument("--root", type=Path, default=None, help="repository root (default: the one with solutions/)")
+    args = parser.parse_args(argv)
+    repo = Repo((args.root or default_root()).resolve())
+    labs, errors = generate(repo)
+    if errors:
+        print(f"Cannot build labs from {len(errors)} solution notebook(s):", file=sys.stderr)
+        for error in errors:
+            print(f"  {error}", file=sys.stderr)
+        return 1
+    if args.check:
+        problems = drift(repo, labs)
+        if problems:
+            print("labs/ is out of date with solutions/:", file=sys.stderr)
+            for line in problems:
+                print(f"  {line}", file=sys.stderr)
+            print("Run `make labs` and commit the result.", file=sys.stderr)
+            return 1
+        print(f"{len(labs)} labs up to date with solutions/.")
+        return 0
+    changed = 0
+    for path, text in labs.items():
+        if not path.exists() or path.read_bytes() != text.encode("utf-8"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.encode("utf-8"))
+            changed += 1
+    for path in _existing_labs(repo):
+        if path not in labs:
+            path.unlink()  # labs/ is generated: a lab without a solution is stale
+            print(f"removed labs/{path.name} (no solutions/{path.name})")
+    print(f"{len(labs)} labs ({changed} written) in {repo.labs}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
