@@ -1,0 +1,144 @@
+"""Run a notebook headless on this environment's Python (shared by `dp100 check`, `dp100 course` and tests)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import nbformat
+from jupyter_client import AsyncKernelManager
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from traitlets import default
+
+DEFAULT_TIMEOUT = 600  # seconds per cell; a local job or AutoML run inside a cell can take minutes
+
+
+class _ThisPythonSpecs(KernelSpecManager):
+    """Always the ipykernel of sys.executable: a user-level "python3" kernelspec may point at another Python."""
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+
+        return KernelSpec(resource_dir=RESOURCES, **get_kernel_dict())
+
+
+class ThisPythonKernelManager(AsyncKernelManager):
+    @default("kernel_spec_manager")
+    def _kernel_spec_manager_default(self) -> KernelSpecManager:
+        return _ThisPythonSpecs(data_dir=self.data_dir)
+
+    @default("transport_encryption")
+    def _transport_encryption_default(self) -> str:
+        import zmq
+
+        return "auto" if zmq.has("curve") else "disabled"  # CurveZMQ between us and the kernel when available
+
+
+@dataclass
+class CellError:
+    index: int  # 1-based position among all cells
+    ename: str
+    evalue: str
+    source: str
+
+    @property
+    def first_line(self) -> str:
+        lines = [line for line in self.source.splitlines() if line.strip()]
+        return lines[0] if lines else ""
+
+    @property
+    def last_line(self) -> str:
+        return f"{self.ename}: {self.evalue}".strip().splitlines()[-1] if (self.ename or self.evalue) else ""
+
+    @property
+    def in_blank(self) -> bool:
+        """An error a learner's unfilled blank explains (cell has YOUR CODE HERE, or an undefined name/`...`)."""
+        return ("YOUR CODE HERE" in self.source or self.ename in ("NameError", "NotImplementedError")
+                or "ellipsis" in self.evalue.lower())
+
+
+@dataclass
+class RunResult:
+    notebook: nbformat.NotebookNode
+    errors: list[CellError] = field(default_factory=list)
+    aborted: str | None = None  # timeout or dead kernel: later cells did not run
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.aborted
+
+
+@contextlib.contextmanager
+def patched_environ(values: dict[str, str | None]) -> Iterator[None]:
+    """Set environment variables for a kernel we start (it inherits ours), restoring them afterwards."""
+    saved = {k: os.environ.get(k) for k in values}
+    try:
+        for key, value in values.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _errors_of(nb: nbformat.NotebookNode) -> list[CellError]:
+    errors = []
+    for index, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                errors.append(CellError(index, output.get("ename", ""), output.get("evalue", ""), cell.source))
+                break
+    return errors
+
+
+def run_notebook(
+    path: str | Path,
+    *,
+    cwd: str | Path | None = None,
+    timeout: int = DEFAULT_TIMEOUT,
+    allow_errors: bool = False,
+    env: dict[str, str | None] | None = None,
+) -> RunResult:
+    """Execute a notebook (not modifying the file) with cwd = its folder unless given; collect cell errors.
+
+    allow_errors=True keeps going after a failing cell (grading: later checks still report), otherwise
+    execution stops at the first error as `Run All` would.
+    """
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        allow_errors=allow_errors,
+        kernel_name="python3",
+        kernel_manager_class=ThisPythonKernelManager,
+        resources={"metadata": {"path": str(Path(cwd or path.parent).resolve())}},
+        record_timing=False,
+    )
+    aborted = None
+    env_values = {"MPLBACKEND": os.environ.get("MPLBACKEND", "Agg"), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    env_values.update(env or {})
+    with patched_environ(env_values):
+        try:
+            client.execute()
+        except CellTimeoutError:
+            aborted = f"a cell ran longer than {timeout} s and was stopped; later cells did not run"
+        except DeadKernelError:
+            aborted = "the kernel died (out of memory, or the process was killed); later cells did not run"
+        except Exception as exc:  # CellExecutionError when allow_errors is False: recorded from outputs below
+            if type(exc).__name__ != "CellExecutionError":
+                aborted = f"execution stopped: {type(exc).__name__}: {exc}"
+    return RunResult(nb, _errors_of(nb), aborted)
