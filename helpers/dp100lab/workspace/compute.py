@@ -1,0 +1,177 @@
+"""ml_client.compute for the local workspace: compute targets are recorded; jobs on them run on this machine.
+
+Azure naming rules (service messages quoted in Microsoft's DP-100 lab repo and Azure issue threads):
+  cluster  (AmlCompute): letters, digits and dashes; start with a letter; end with a letter or digit; 2-16 chars.
+  instance (ComputeInstance): same characters; 3-24 chars; a digit may not end the name right after a dash.
+A job with no compute runs on serverless compute (azure-ai-ml v2), which needs no compute target.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Optional
+
+from azure.ai.ml.entities import AmlCompute, Compute, ComputeInstance
+
+from .errors import invalid, not_found, note
+from .poller import LocalPoller
+from .specs import from_row, to_spec
+
+KIND = "compute"
+_CLUSTER_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,14}[A-Za-z0-9]$")
+_INSTANCE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$")
+_GPU_SIZE = re.compile(r"^standard_n[cdv]", re.IGNORECASE)  # N-series are Azure's GPU VM families
+SERVERLESS = (None, "", "serverless", "local")  # "local" is the SDK's LOCAL_COMPUTE_TARGET
+
+
+def validate_name(compute: Compute) -> None:
+    name = compute.name or ""
+    if isinstance(compute, ComputeInstance):
+        if not _INSTANCE_RE.match(name) or re.search(r"-\d$", name):
+            raise invalid(f"Compute name '{name}' is invalid. It can include letters, digits and dashes. It must start "
+                          f"with a letter, end with a letter or digit, and be between 3 and 24 characters in length "
+                          f"(and not end in a digit right after a dash). Pick a name such as 'ci-dp100-alex'.",
+                          kind=KIND)
+    elif not _CLUSTER_RE.match(name):
+        raise invalid(f"Compute name '{name}' is invalid. It can include letters, digits and dashes. It must start "
+                      f"with a letter, end with a letter or digit, and be between 2 and 16 characters in length. "
+                      f"Pick a name such as 'cpu-cluster'.", kind=KIND)
+
+
+def _state_of(row: dict) -> Optional[str]:
+    return next((lab.split(":", 1)[1] for lab in row["labels"] if lab.startswith("state:")), None)
+
+
+class ComputeOperations:
+    """get, list, begin_create_or_update, begin_update, begin_delete, begin_start/stop/restart, list_sizes,
+    list_usage — as azure.ai.ml's ComputeOperations."""
+
+    def __init__(self, client: Any):
+        self._client = client
+        self._store = client.store
+
+    def _entity(self, row: dict) -> Compute:
+        c = from_row(Compute, row, self._client)
+        c._provisioning_state = "Succeeded"
+        if isinstance(c, ComputeInstance):
+            c._state = _state_of(row) or "Running"
+        return c
+
+    def _row(self, name: str) -> dict:
+        row = self._store.get(KIND, name)
+        if row is None:
+            raise not_found(KIND, name, available=self._store.names(KIND),
+                            hint="Create it with ml_client.compute.begin_create_or_update(AmlCompute(name=..., "
+                                 "size=..., max_instances=...)), or leave compute out to run the job on serverless "
+                                 "compute.")
+        return row
+
+    def get(self, name: str) -> Compute:
+        return self._entity(self._row(name))
+
+    def list(self, *, compute_type: Optional[str] = None) -> Iterable[Compute]:
+        items = [self._entity(r) for r in sorted(self._store.list(KIND), key=lambda r: r["name"])]
+        if compute_type:
+            items = [c for c in items if (c.type or "").lower() == compute_type.lower()]
+        return items
+
+    def _notes(self, compute: Compute) -> None:
+        size = getattr(compute, "size", None) or ""
+        if _GPU_SIZE.match(size):
+            note(f"{size} is a GPU size: on Azure the nodes get NVIDIA GPUs (needs GPU quota); locally jobs run on "
+                 f"this machine's CPU.")
+        net = getattr(compute, "network_settings", None)
+        if net is not None and (getattr(net, "vnet_name", None) or getattr(net, "subnet", None)):
+            note("network_settings recorded: on Azure the nodes would join that virtual network/subnet; locally "
+                 "there is no network isolation.")
+        if isinstance(compute, AmlCompute):
+            if getattr(compute, "tier", None) in ("low_priority", "LowPriority"):
+                note("tier='low_priority': on Azure nodes are cheaper but can be preempted; locally nothing changes.")
+            note(f"cluster '{compute.name}' recorded; on Azure it would scale between {compute.min_instances or 0} "
+                 f"and {compute.max_instances} node(s) of {size or 'the default size'}; locally jobs on it run "
+                 f"here, one process each.")
+        elif isinstance(compute, ComputeInstance):
+            note(f"compute instance '{compute.name}' recorded; on Azure it would be a {size or 'default-size'} VM "
+                 f"with Jupyter for one user (billed while running); locally this machine plays that part.")
+
+    def begin_create_or_update(self, compute: Compute) -> LocalPoller:
+        if not isinstance(compute, Compute):
+            raise invalid(f"begin_create_or_update expects a Compute entity such as AmlCompute or ComputeInstance, "
+                          f"got {type(compute).__name__}.", kind=KIND)
+        validate_name(compute)
+        if isinstance(compute, AmlCompute):
+            lo, hi = compute.min_instances or 0, compute.max_instances
+            if lo < 0 or (hi is not None and hi < lo):
+                raise invalid(f"AmlCompute '{compute.name}': min_instances ({lo}) must be >= 0 and <= max_instances "
+                              f"({hi}). Use min_instances=0 so an idle cluster costs nothing.", kind=KIND)
+        spec = to_spec(compute)
+        existing = self._store.get(KIND, compute.name)
+        if existing and existing["spec"].get("type") != spec.get("type"):
+            raise invalid(f"A compute named '{compute.name}' already exists as {existing['spec'].get('type')}; "
+                          f"compute names are unique in a workspace. Choose another name or delete it first.",
+                          kind=KIND)
+
+        def work() -> Compute:
+            labels = ["state:Running"] if isinstance(compute, ComputeInstance) else []
+            self._notes(compute)
+            return self._entity(self._store.put(KIND, compute.name, None, spec, labels=labels, tags=compute.tags))
+
+        return LocalPoller(work)
+
+    begin_update = begin_create_or_update
+
+    def begin_delete(self, name: str, *, action: str = "Delete") -> LocalPoller:
+        self._row(name)
+        if action not in ("Delete", "Detach"):
+            raise invalid(f"action must be 'Delete' or 'Detach', got '{action}'.", kind=KIND)
+        return LocalPoller(lambda: self._store.delete(KIND, name) and None)
+
+    def _set_state(self, name: str, state: str) -> LocalPoller:
+        row = self._row(name)
+        if row["spec"].get("type") != "computeinstance":
+            raise invalid(f"'{name}' is a {row['spec'].get('type')}: only compute instances can be started, stopped "
+                          f"or restarted. A cluster scales itself between min_instances and max_instances.",
+                          kind=KIND)
+
+        def work() -> None:
+            labels = [lab for lab in row["labels"] if not lab.startswith("state:")] + [f"state:{state}"]
+            self._store.put(KIND, name, None, row["spec"], labels=labels, tags=row["tags"])
+            if state == "Stopped":
+                note(f"'{name}' marked Stopped; on Azure a stopped instance stops compute billing (its disk is kept).")
+
+        return LocalPoller(work)
+
+    def begin_start(self, name: str) -> LocalPoller:
+        return self._set_state(name, "Running")
+
+    def begin_stop(self, name: str) -> LocalPoller:
+        return self._set_state(name, "Stopped")
+
+    def begin_restart(self, name: str) -> LocalPoller:
+        return self._set_state(name, "Running")
+
+    def list_sizes(self, *, location: Optional[str] = None, compute_type: Optional[str] = None) -> list:
+        note("list_sizes: VM sizes and prices depend on the Azure region and subscription; the local workspace "
+             "has none to list. On Azure this returns VmSize entities (name, vcpus, memory_gb, gpus, ...).")
+        return []
+
+    def list_usage(self, *, location: Optional[str] = None) -> list:
+        note("list_usage: quota usage is per Azure subscription and region; the local workspace has no quota.")
+        return []
+
+
+def ensure_compute_exists(client: Any, name: Optional[str]) -> Optional[Compute]:
+    """The compute a job names, or None for serverless/local. Raises ResourceNotFoundError like Azure for an
+    unknown name (message wording is ours: Azure's service text for this case could not be verified)."""
+    if name in SERVERLESS:
+        return None
+    text = str(name)
+    text = text.split("/computes/")[-1] if "/computes/" in text else text
+    text = text[len("azureml:"):] if text.startswith("azureml:") else text
+    if text in SERVERLESS:
+        return None
+    compute = client.compute.get(text)
+    if isinstance(compute, ComputeInstance) and compute.state == "Stopped":
+        raise invalid(f"Compute instance '{text}' is Stopped. Start it with ml_client.compute.begin_start('{text}')"
+                      f".result() and submit the job again.", kind=KIND)
+    return compute

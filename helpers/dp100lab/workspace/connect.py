@@ -1,0 +1,104 @@
+"""dp100lab.connect(): a real MLClient when an Azure ML workspace is configured, else the local workspace.
+
+The workspace config is found the way MLClient.from_config finds it (SDK 1.35 source): starting at `path`
+(default: the current folder) and walking up to 20 parent folders, looking in .azureml/, aml_config/ and the
+folder itself for config.json, then project.json. A file counts only if it names a workspace
+(subscription_id, resource_group, workspace_name, or an ARM "Scope"), so an unrelated config.json is ignored.
+DP100LAB_BACKEND=azure|local forces the choice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from itertools import product
+from pathlib import Path
+from typing import Any, Optional
+
+from azure.ai.ml._file_utils.file_utils import traverse_up_path_and_find_file
+
+from .errors import invalid
+
+_ARTIFACT_ROOT_ENV = "_MLFLOW_SERVER_ARTIFACT_ROOT"  # mlflow 3.17: default artifact root of a sqlite store
+
+
+def find_workspace_config(path: Optional[os.PathLike | str] = None) -> Optional[Path]:
+    """The config file MLClient.from_config would use, if it names a workspace; else None."""
+    start = Path(path) if path else Path(".")
+    if start.is_file():
+        candidates = [str(start)]
+    else:
+        candidates = [traverse_up_path_and_find_file(path=start, file_name=f, directory_name=d, num_levels=20)
+                      for d, f in product([".azureml", "aml_config", None], ["config.json", "project.json"])]
+    for found in filter(None, candidates):
+        try:
+            cfg = json.loads(Path(found).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(cfg, dict) and (cfg.get("Scope") or all(
+                k in cfg for k in ("subscription_id", "resource_group", "workspace_name"))):
+            return Path(found)
+    return None
+
+
+def use_local_mlflow(store: Any) -> str:
+    """Point MLflow (this process and the jobs it starts) at the local workspace's tracking store."""
+    import mlflow
+
+    os.environ[_ARTIFACT_ROOT_ENV] = str(store.mlartifacts_dir)  # so new experiments' artifacts land in the store
+    os.environ["MLFLOW_TRACKING_URI"] = store.mlflow_tracking_uri
+    os.environ["MLFLOW_REGISTRY_URI"] = store.mlflow_tracking_uri
+    mlflow.set_tracking_uri(store.mlflow_tracking_uri)
+    mlflow.set_registry_uri(store.mlflow_tracking_uri)
+    return store.mlflow_tracking_uri
+
+
+def _connect_azure(config: Optional[Path], credential: Any, quiet: bool) -> Any:
+    from azure.ai.ml import MLClient
+
+    if credential is None:
+        from azure.identity import DefaultAzureCredential
+        credential = DefaultAzureCredential()
+    if config is None:
+        raise invalid("DP100LAB_BACKEND=azure but no workspace config.json was found here or in a parent folder. "
+                      "Download it from the Azure portal (workspace overview > Download config.json) into this "
+                      "folder or .azureml/, or unset DP100LAB_BACKEND to use the local workspace.")
+    ml_client = MLClient.from_config(credential=credential, path=str(config))
+    try:
+        import mlflow
+        uri = ml_client.workspaces.get(ml_client.workspace_name).mlflow_tracking_uri
+        mlflow.set_tracking_uri(uri)
+    except ImportError:
+        uri = None
+    except Exception as e:  # keep the client usable; say what did not work and how to fix it
+        uri = None
+        print(f"dp100lab: could not read the workspace's MLflow tracking URI ({type(e).__name__}: {e}). "
+              f"Sign in with `az login` and check that azureml-mlflow is installed.")
+    if not quiet:
+        print(f"dp100lab: Azure ML workspace '{ml_client.workspace_name}' (resource group "
+              f"'{ml_client.resource_group_name}', config {config})" + (", MLflow tracking set" if uri else ""))
+    return ml_client
+
+
+def connect(path: Optional[os.PathLike | str] = None, *, backend: Optional[str] = None, credential: Any = None,
+            root: Optional[os.PathLike | str] = None, quiet: bool = False) -> Any:
+    """Return an MLClient: Azure when configured (or backend='azure'), else the local workspace.
+
+    The local workspace lives in `root`, $DP100LAB_HOME, or ~/.dp100lab. Prints one line saying which.
+    """
+    choice = (backend or os.environ.get("DP100LAB_BACKEND") or "auto").strip().lower()
+    if choice not in ("auto", "azure", "local"):
+        raise invalid(f"DP100LAB_BACKEND='{choice}' is not a backend: use 'azure', 'local', or leave it unset "
+                      f"to pick Azure when a workspace config.json is found.")
+    config = None if choice == "local" else find_workspace_config(path)
+    if choice == "azure" or (choice == "auto" and config is not None):
+        return _connect_azure(config, credential, quiet)
+
+    from .client import LocalMLClient
+
+    client = LocalMLClient(root)
+    use_local_mlflow(client.store)
+    if not quiet:
+        print(f"dp100lab: local workspace in {client.store.root} (no Azure workspace configured; "
+              f"MLflow tracking: {client.store.mlflow_tracking_uri})")
+    return client

@@ -1,0 +1,149 @@
+"""Resolve Azure ML URIs and asset references to local paths of the local workspace.
+
+Forms handled (as documented for azure-ai-ml v2 inputs and assets):
+    azureml://datastores/<datastore>/paths/<path>
+    azureml://subscriptions/<sub>/resourcegroups/<rg>/workspaces/<ws>/datastores/<datastore>/paths/<path>
+    azureml://jobs/<job>/outputs/<output>/paths/<path>        (output "artifacts" = the job's MLflow run artifacts)
+    azureml:<name>:<version>   azureml:<name>@latest   <name>:<version>   (data / model assets)
+    runs:/<run_id>/<path>                                     (MLflow run artifacts)
+    a local file or folder path
+Job folders follow the layout agreed with the jobs runner: <root>/jobs/<job>/outputs/<output>/.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from .errors import invalid, not_found
+
+_DATASTORE_RE = re.compile(
+    r"^azureml://(?:subscriptions/[^/]+/resource[gG]roups/[^/]+/(?:providers/Microsoft\.MachineLearningServices/)?"
+    r"workspaces/[^/]+/)?datastores/(?P<ds>[^/]+)(?:/paths(?:/(?P<path>.*))?)?$", re.IGNORECASE)
+_JOB_RE = re.compile(r"^azureml://jobs/(?P<job>[^/]+)/outputs/(?P<out>[^/]+)(?:/paths(?:/(?P<path>.*))?)?$",
+                     re.IGNORECASE)
+_ASSET_RE = re.compile(r"^(?:azureml:)?(?P<name>[A-Za-z0-9_.\-]+)(?:(?::(?P<version>[^:@/]+))|(?:@(?P<label>\w+)))$")
+_REMOTE_SCHEMES = ("wasbs://", "wasb://", "abfss://", "abfs://", "https://", "http://", "adl://", "azureml://")
+
+_job_output_resolvers: list[Callable[[Any, str, str], Optional[Path]]] = []
+
+
+def register_job_output_resolver(fn: Callable[[Any, str, str], Optional[Path]]) -> None:
+    """Let the jobs runner map (store, job_name, output_name) -> local folder (return None to pass)."""
+    if fn not in _job_output_resolvers:
+        _job_output_resolvers.insert(0, fn)
+
+
+def is_datastore_uri(uri: str) -> bool:
+    return bool(_DATASTORE_RE.match(str(uri)))
+
+
+def parse_datastore_uri(uri: str) -> tuple[str, str]:
+    """(datastore name, path inside it) of a short or long-form azureml://.../datastores/... URI."""
+    m = _DATASTORE_RE.match(str(uri))
+    if not m:
+        raise invalid(f"'{uri}' is not a datastore URI. Expected azureml://datastores/<datastore>/paths/<path>, "
+                      f"for example azureml://datastores/workspaceblobstore/paths/data/diabetes.csv.")
+    return m.group("ds"), (m.group("path") or "").strip("/")
+
+
+def datastore_uri(datastore: str, path: str) -> str:
+    return f"azureml://datastores/{datastore}/paths/{path.strip('/')}" + ("/" if path.endswith("/") else "")
+
+
+def parse_asset_ref(ref: str) -> tuple[str, Optional[str], Optional[str]]:
+    """(name, version, label) of 'azureml:name:version', 'azureml:name@latest' or 'name:version'."""
+    m = _ASSET_RE.match(str(ref).strip())
+    if not m:
+        raise invalid(f"'{ref}' is not an asset reference. Use azureml:<name>:<version> or azureml:<name>@latest, "
+                      f"for example azureml:diabetes-data:1.")
+    return m.group("name"), m.group("version"), m.group("label")
+
+
+def _store(client_or_store: Any):
+    return getattr(client_or_store, "store", client_or_store)
+
+
+def datastore_folder(client_or_store: Any, name: str) -> Path:
+    store = _store(client_or_store)
+    if store.get("datastore", name) is None:
+        raise not_found("datastore", name, available=store.names("datastore"),
+                        hint="Use one of the existing datastores, or register yours with "
+                             "ml_client.datastores.create_or_update(...).")
+    return store.datastore_path(name)
+
+
+def run_artifact_dir(run_id: str) -> Path:
+    """Local folder of an MLflow run's artifacts (tracking URI must be the local workspace's)."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    try:
+        uri = mlflow.get_run(run_id).info.artifact_uri
+    except MlflowException as e:
+        raise not_found("job", run_id, hint=f"No MLflow run with id '{run_id}' in {mlflow.get_tracking_uri()}: "
+                                           "check the run id (mlflow.search_runs()).") from e
+    return Path(re.sub(r"^file://", "", uri))
+
+
+def job_output_folder(client_or_store: Any, job: str, output: str) -> Path:
+    store = _store(client_or_store)
+    for fn in _job_output_resolvers:
+        found = fn(store, job, output)
+        if found is not None:
+            return Path(found)
+    row = store.get_job(job)
+    if row is None:
+        names = [r["name"] for r in store.list_jobs()[:15]]
+        raise not_found("job", job, available=names, hint="Check the job name (returned_job.name).")
+    if output in ("artifacts", "default") and row.get("run_id"):
+        return run_artifact_dir(row["run_id"])
+    folder = store.job_dir(job) / "outputs" / output
+    if not folder.exists():
+        have = sorted(p.name for p in (store.job_dir(job) / "outputs").glob("*"))
+        raise not_found("job", f"{job}/outputs/{output}",
+                        available=have + (["artifacts"] if row.get("run_id") else []),
+                        hint="Use one of the job's outputs (they exist once the job has written them).")
+    return folder
+
+
+def resolve_path(client_or_store: Any, uri: Any, *, must_exist: bool = True, kind: str = "data") -> Path:
+    """Local path for any supported URI, asset reference or local path."""
+    text = str(uri)
+    store = _store(client_or_store)
+    m = _DATASTORE_RE.match(text)
+    if m:
+        base = datastore_folder(store, m.group("ds"))
+        path = base / (m.group("path") or "")
+    elif _JOB_RE.match(text):
+        j = _JOB_RE.match(text)
+        path = job_output_folder(store, j.group("job"), j.group("out")) / (j.group("path") or "")
+    elif text.startswith("runs:/"):
+        run_id, _, rel = text[len("runs:/"):].partition("/")
+        path = run_artifact_dir(run_id) / rel
+    elif text.startswith("azureml:") and not text.startswith("azureml://"):
+        return resolve_asset_path(store, text, kind=kind)
+    elif text.startswith("file://"):
+        path = Path(text[len("file://"):])
+    elif text.startswith(_REMOTE_SCHEMES):
+        raise invalid(f"'{text}' points at storage the local workspace cannot reach. Copy the data to this machine "
+                      f"and register it from the local path, or run against Azure (DP100LAB_BACKEND=azure).")
+    else:
+        path = Path(text).expanduser()
+    if must_exist and not path.exists():
+        raise invalid(f"'{text}' resolves to {path}, which does not exist. Check the path; list what is there "
+                      f"with `ls {path.parent}`.")
+    return path
+
+
+def resolve_asset_path(client_or_store: Any, ref: str, *, kind: str = "data") -> Path:
+    """Local path of a registered data asset or model given 'azureml:name:version' / 'azureml:name@latest'."""
+    store = _store(client_or_store)
+    name, version, label = parse_asset_ref(ref)
+    row = store.get(kind, name, version=version, label=label)
+    if row is None:
+        versions = [r["version"] for r in store.list(kind, name)]
+        raise not_found(kind, name, version or label,
+                        available=[f"{name}:{v}" for v in versions] or store.names(kind))
+    return resolve_path(store, row["spec"]["path"], kind=kind)
