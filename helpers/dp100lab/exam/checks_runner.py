@@ -1,0 +1,114 @@
+"""Prove code answers by running them: for a `code` question, the right option filled into `check.template`
+must run template+verify without error, and EVERY distractor must raise (QUESTIONS.md, "Check semantics").
+
+Each option runs in a fresh namespace inside its own temporary working directory, offline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import signal
+import tempfile
+import threading
+import traceback
+from dataclasses import dataclass, field
+
+from .bank import Question
+
+BLANK = "___"
+TIME_LIMIT_S = 20  # a safety net against a hanging fragment, not a performance target
+
+
+@dataclass
+class OptionRun:
+    key: str
+    passed: bool
+    error: str = ""
+
+
+@dataclass
+class CheckResult:
+    qid: str
+    answer: str
+    runs: dict[str, OptionRun] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[str]:
+        out = []
+        for key, run in self.runs.items():
+            if key == self.answer and not run.passed:
+                out.append(f"right answer {key} fails: {run.error}")
+            elif key != self.answer and run.passed:
+                out.append(f"distractor {key} runs without error: template+verify must raise for a wrong answer")
+        return out
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.runs) and not self.problems
+
+    def __str__(self) -> str:
+        return f"{self.qid}: " + ("ok" if self.ok else "; ".join(self.problems) or "no options ran")
+
+
+class _Timeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: int):
+    # SIGALRM only works in the main thread; elsewhere (e.g. a notebook worker) run without the net.
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise _Timeout(f"took longer than {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def run_fragment(template: str, verify: str, fragment: str) -> OptionRun:
+    """Fill the blank with `fragment`, run template then verify; passed=False with the error when anything raises."""
+    source = template.replace(BLANK, fragment)
+    namespace: dict = {"__name__": "__dp100_check__"}
+    cwd = os.getcwd()
+    sink = io.StringIO()
+    with tempfile.TemporaryDirectory(prefix="dp100check-") as tmp:
+        try:
+            os.chdir(tmp)
+            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), _time_limit(TIME_LIMIT_S):
+                exec(compile(source, "<check.template>", "exec"), namespace)
+                exec(compile(verify, "<check.verify>", "exec"), namespace)
+            return OptionRun(key="", passed=True)
+        except BaseException as exc:  # noqa: BLE001 - any failure means "this option does not work"
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            return OptionRun(key="", passed=False, error=last[:300])
+        finally:
+            os.chdir(cwd)
+
+
+def run_check(question: Question) -> CheckResult:
+    """Run every option of a code question through its check; see CheckResult.ok / .problems."""
+    if question.type != "code" or not question.check:
+        raise ValueError(f"{question.id}: only code questions have a check block")
+    template, verify = question.check["template"], question.check["verify"]
+    result = CheckResult(question.id, str(question.answer))
+    for key, text in question.options.items():
+        run = run_fragment(template, verify, text)
+        run.key = key
+        result.runs[key] = run
+    return result
+
+
+def run_all(questions: list[Question]) -> list[CheckResult]:
+    return [run_check(q) for q in questions if q.type == "code"]

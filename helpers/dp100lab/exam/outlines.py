@@ -1,0 +1,113 @@
+"""Skills outlines (DP-100 and its successor AI-300) and the crosswalk between them, loaded from data/outlines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from . import DATA_DIR
+
+OUTLINES_DIR = DATA_DIR / "outlines"
+
+
+@dataclass(frozen=True)
+class Skill:
+    id: str
+    text: str
+    group_id: str
+    group_title: str
+    domain_id: str
+    confirmed: bool
+
+
+@dataclass
+class Domain:
+    id: str
+    title: str
+    weight_min: int
+    weight_max: int
+    skills: list[Skill] = field(default_factory=list)
+
+    @property
+    def weight_mid(self) -> float:
+        return (self.weight_min + self.weight_max) / 2
+
+
+@dataclass
+class Outline:
+    exam: str
+    title: str
+    source: str
+    outline_version: str
+    domains: list[Domain]
+    raw: dict
+
+    @property
+    def skills(self) -> dict[str, Skill]:
+        return {s.id: s for d in self.domains for s in d.skills}
+
+    @property
+    def domain_ids(self) -> list[str]:
+        return [d.id for d in self.domains]
+
+    def domain(self, domain_id: str) -> Domain:
+        for d in self.domains:
+            if d.id == domain_id:
+                return d
+        raise KeyError(domain_id)
+
+    def domain_of(self, skill_id: str) -> str:
+        return self.skills[skill_id].domain_id
+
+    def groups(self) -> dict[str, str]:
+        return {s.group_id: s.group_title for s in self.skills.values()}
+
+
+def parse_outline(doc: dict) -> Outline:
+    domains = []
+    for d in doc["domains"]:
+        dom = Domain(d["id"], d["title"], int(d["weight_min"]), int(d["weight_max"]))
+        for g in d["groups"]:
+            for s in g["skills"]:
+                dom.skills.append(Skill(s["id"], s["text"], g["id"], g["title"], d["id"], bool(s.get("confirmed"))))
+        domains.append(dom)
+    return Outline(doc["exam"], doc["title"], doc.get("source", ""), doc.get("outline_version", ""), domains, doc)
+
+
+def load_outline(name: str, directory: Path | None = None) -> Outline:
+    """name: 'dp100' or 'ai300'."""
+    path = (directory or OUTLINES_DIR) / f"{name}.yaml"
+    return parse_outline(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=None)
+def dp100() -> Outline:
+    return load_outline("dp100")
+
+
+@lru_cache(maxsize=None)
+def ai300() -> Outline:
+    return load_outline("ai300")
+
+
+@lru_cache(maxsize=None)
+def crosswalk() -> dict[str, list[str]]:
+    """dp100 skill id -> list of ai300 skill ids ([] when AI-300 drops the skill)."""
+    doc = yaml.safe_load((OUTLINES_DIR / "crosswalk.yaml").read_text(encoding="utf-8"))
+    return {row["dp100"]: list(row.get("ai300") or []) for row in doc["map"]}
+
+
+def crosswalk_notes() -> dict[str, str]:
+    doc = yaml.safe_load((OUTLINES_DIR / "crosswalk.yaml").read_text(encoding="utf-8"))
+    return {row["dp100"]: row["note"] for row in doc["map"] if row.get("note")}
+
+
+def ai300_for(dp_skills: list[str], explicit: list[str] | None = None) -> list[str]:
+    """AI-300 skills a question or notebook covers: its explicit list if given, else via the crosswalk."""
+    if explicit:
+        return list(dict.fromkeys(explicit))
+    cw = crosswalk()
+    return list(dict.fromkeys(a for s in dp_skills for a in cw.get(s, [])))

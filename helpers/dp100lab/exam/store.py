@@ -1,0 +1,107 @@
+"""The learner's exam progress on disk: <store root>/progress/ ($DP100LAB_HOME, default ~/.dp100lab).
+
+progress.json     every answer given (attempts), FSRS review cards, marked-for-review ids
+mock_session.json the mock exam in progress (so an interrupted exam can be resumed)
+mastery.png       the last `dp100 progress` plot
+
+Writes are atomic (temp file + os.replace), so a killed process never leaves half a file. A file that cannot be
+read is reported and moved aside as <name>.corrupt-<timestamp>, never silently overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..workspace.store import default_root
+
+VERSION = 1
+
+
+def progress_dir(root: Path | None = None) -> Path:
+    d = Path(root or default_root()) / "progress"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def atomic_write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, sort_keys=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_json_or_quarantine(path: Path, expect_key: str, out=None) -> dict | None:
+    """Return the JSON mapping at path, None if absent. If it is unreadable or not ours, move it aside and say so."""
+    out = out or sys.stderr
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or expect_key not in data:
+            raise ValueError(f"missing the {expect_key!r} field")
+        return data
+    except (ValueError, UnicodeDecodeError) as exc:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+        os.replace(path, aside)
+        print(
+            f"dp100: {path} could not be read ({exc}); it was moved to {aside} and a fresh file was started. "
+            f"Nothing was deleted: inspect or restore that copy if you need it.",
+            file=out,
+        )
+        return None
+
+
+class ProgressStore:
+    """Attempts, FSRS cards and marks, persisted after every change."""
+
+    def __init__(self, root: Path | None = None, out=None):
+        self.dir = progress_dir(root)
+        self.path = self.dir / "progress.json"
+        self.out = out
+        data = read_json_or_quarantine(self.path, "attempts", out)
+        self.data = data or {"version": VERSION, "attempts": [], "cards": {}, "marked": []}
+        self.data.setdefault("cards", {})
+        self.data.setdefault("marked", [])
+
+    def save(self) -> None:
+        atomic_write_json(self.path, self.data)
+
+    @property
+    def attempts(self) -> list[dict]:
+        return self.data["attempts"]
+
+    def record(self, qid: str, score: float, mode: str, marked: bool = False, at: str | None = None) -> None:
+        """score: 0..1 (partial credit allowed). Also updates the review schedule."""
+        from .srs import review
+
+        at = at or now_iso()
+        self.attempts.append({"qid": qid, "score": round(float(score), 3), "mode": mode, "at": at})
+        marks = self.data["marked"]
+        if marked and qid not in marks:
+            marks.append(qid)
+        elif not marked and qid in marks and score >= 1:
+            marks.remove(qid)
+        self.data["cards"][qid] = review(self.data["cards"].get(qid), score, marked, at)
+        self.save()
+
+    def mark(self, qid: str) -> None:
+        if qid not in self.data["marked"]:
+            self.data["marked"].append(qid)
+            self.save()
