@@ -130,3 +130,29 @@ class DatastoreOperations:
         local = resolve_path(self._client, path)
         note(f"datastores.mount: nothing to mount locally, the data is already at {local}; on Azure this would "
              f"FUSE-mount it (compute instances only).")
+
+
+def upload_to_datastore(client: Any, local_path: Any, datastore: str | None = None) -> str:
+    """Copy a local file/folder into a datastore as Azure's upload does, at LocalUpload/<content hash>/<name>
+    (the SDK's own hash and layout), and return its azureml://datastores/... URI. Same content -> same place."""
+    import shutil
+    from pathlib import Path
+
+    from azure.ai.ml._utils._asset_utils import generate_asset_id, get_object_hash
+
+    from .uris import datastore_uri
+
+    src = Path(local_path).resolve()
+    ds = datastore or client.datastores.get_default().name
+    rel = f"{generate_asset_id(get_object_hash(src), include_directory=True)}/{src.name}"
+    dest = client.store.datastore_path(ds) / rel
+    if not dest.exists():
+        tmp = dest.with_name(dest.name + ".partial")  # copy then rename: a killed copy never looks complete
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, tmp)
+        else:
+            shutil.copy2(src, tmp)
+        tmp.rename(dest)
+    return datastore_uri(ds, rel + ("/" if src.is_dir() else ""))

@@ -1,0 +1,174 @@
+"""ml_client.data for the local workspace: Data assets (uri_file, uri_folder, mltable).
+
+As on Azure (azure-ai-ml 1.35 DataOperations): a local path is uploaded to the default datastore at
+LocalUpload/<hash>/<name> and the asset's path becomes azureml://datastores/workspaceblobstore/paths/...; a
+missing version takes the next integer version ("1" for a new name); "latest" is the most recently created
+version; get() needs a version or a label; archived versions are hidden from list() and from @latest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from azure.ai.ml.constants import AssetTypes, ListViewType
+from azure.ai.ml.entities import Data
+from azure.ai.ml.exceptions import ValidationErrorType
+
+from .datastores import upload_to_datastore
+from .errors import already_exists, invalid, missing_path, not_found, note
+from .specs import from_row, to_spec
+from .uris import is_datastore_uri, parse_datastore_uri, resolve_path
+
+KIND = "data"
+_TYPES = (AssetTypes.URI_FILE, AssetTypes.URI_FOLDER, AssetTypes.MLTABLE)
+_REMOTE = ("https://", "http://", "wasbs://", "wasb://", "abfss://", "abfs://", "adl://")
+
+
+def validate_mltable(folder: Path) -> None:
+    """Load an MLTable folder with Microsoft's mltable package; raise a ValidationException if it does not load."""
+    if not (folder / "MLTable").is_file():
+        raise invalid(f"An mltable data asset's path must be a folder containing a file named 'MLTable'; {folder} has "
+                      f"none. Write one (paths: + transformations:) or register the data as uri_file/uri_folder.",
+                      kind=KIND, error_type=ValidationErrorType.FILE_OR_FOLDER_NOT_FOUND)
+    import mltable
+
+    try:
+        mltable.load(str(folder)).to_pandas_dataframe()
+    except Exception as e:
+        raise invalid(f"The MLTable in {folder} does not load: {type(e).__name__}: {str(e)[:400]}. Fix its 'paths:' "
+                      f"(relative to the MLTable file) or 'transformations:', then test with "
+                      f"mltable.load('{folder}').to_pandas_dataframe().", kind=KIND) from e
+
+
+def local_path(client: Any, data_or_ref: Any) -> Path:
+    """Local path of a Data entity, an 'azureml:name:version' reference or an azureml:// URI, for reading it in a
+    notebook, e.g. pd.read_csv(local_path(ml_client, data_asset)) or mltable.load(str(local_path(...)))."""
+    if isinstance(data_or_ref, Data):
+        return resolve_path(client, data_or_ref.path)
+    return resolve_path(client, data_or_ref, kind=KIND)
+
+
+class DataOperations:
+    """create_or_update, get, list, archive, restore, mount — as azure.ai.ml's DataOperations."""
+
+    def __init__(self, client: Any):
+        self._client = client
+        self._store = client.store
+
+    def _entity(self, row: dict) -> Data:
+        return from_row(Data, row, self._client)
+
+    # ---- create ---------------------------------------------------------------------------------
+    def _check_local(self, data: Data, path: Path) -> None:
+        if not path.exists():
+            raise missing_path(KIND, str(data.path))
+        if data.type == AssetTypes.URI_FILE and not path.is_file():
+            raise invalid(f"Data asset '{data.name}' has type uri_file but {path} is a folder. Use "
+                          f"type=AssetTypes.URI_FOLDER, or point path at one file.", kind=KIND)
+        if data.type in (AssetTypes.URI_FOLDER, AssetTypes.MLTABLE) and not path.is_dir():
+            raise invalid(f"Data asset '{data.name}' has type {data.type} but {path} is a file. Use "
+                          f"type=AssetTypes.URI_FILE, or point path at its folder.", kind=KIND)
+        if path.is_dir() and not any(path.iterdir()):
+            raise invalid(f"Data asset path {path} is an empty folder; Azure refuses to upload an empty directory. "
+                          f"Put the data files in it first.", kind=KIND)
+
+    def create_or_update(self, data: Data) -> Data:
+        if not isinstance(data, Data):
+            raise invalid(f"create_or_update expects an azure.ai.ml.entities.Data, got {type(data).__name__}.",
+                          kind=KIND)
+        if not data.name:
+            raise invalid("The data asset has no name: Data(name='diabetes', path=..., type=AssetTypes.URI_FILE).",
+                          kind=KIND, error_type=ValidationErrorType.MISSING_FIELD)
+        if data.type not in _TYPES:
+            raise invalid(f"Data type '{data.type}' is not one of {', '.join(_TYPES)}.", kind=KIND)
+        if not data.path:
+            raise invalid(f"Data asset '{data.name}' has no path: give a local file/folder, an azureml:// URI or a "
+                          f"storage URL.", kind=KIND, error_type=ValidationErrorType.MISSING_FIELD)
+        text = str(data.path)
+        if text.startswith(_REMOTE):
+            note(f"'{text}' is recorded as given; on Azure jobs would read it from that storage, locally it cannot "
+                 f"be read (copy the files here and register the local path to use them offline).")
+            final_path = text
+        elif text.startswith("azureml://"):
+            local = resolve_path(self._client, text, must_exist=False)
+            if not local.exists():
+                raise invalid(f"'{text}' resolves to {local}, which does not exist. Put the files there first (e.g. "
+                              f"a job output), or register the local path instead.", kind=KIND,
+                              error_type=ValidationErrorType.FILE_OR_FOLDER_NOT_FOUND)
+            self._check_local(data, local)
+            final_path = text
+        else:
+            local = Path(text[len("file://"):] if text.startswith("file://") else text).expanduser()
+            if not local.is_absolute() and getattr(data, "base_path", None):
+                local = Path(data.base_path) / local
+            self._check_local(data, local)
+            if data.type == AssetTypes.MLTABLE:
+                validate_mltable(local)
+            final_path = upload_to_datastore(self._client, local)
+        if data.type == AssetTypes.MLTABLE and is_datastore_uri(final_path) and not text.startswith("azureml://jobs"):
+            ds, rel = parse_datastore_uri(final_path)
+            if text.startswith("azureml://"):
+                validate_mltable(self._store.datastore_path(ds) / rel)
+
+        version = str(data.version) if data.version else self._store.next_version(KIND, data.name)
+        existing = self._store.get(KIND, data.name, version=version)
+        if existing and existing["spec"].get("path") != final_path:
+            raise already_exists(KIND, data.name, version,
+                                 f"Registered path is {existing['spec'].get('path')}. Register the new data as another "
+                                 f"version (omit version= to get the next one).")
+        spec = to_spec(data)
+        spec.update(path=final_path, version=version)
+        spec.pop("id", None)
+        row = self._store.put(KIND, data.name, version, spec, tags=data.tags)
+        return self._entity(row)
+
+    # ---- read -----------------------------------------------------------------------------------
+    def get(self, name: str, version: Optional[str] = None, label: Optional[str] = None) -> Data:
+        if version and label:
+            raise invalid("Cannot specify both version and label.", kind=KIND)
+        if not version and not label:
+            raise invalid("Must provide either version or label. For the newest version use label='latest'.",
+                          kind=KIND, error_type=ValidationErrorType.MISSING_FIELD)
+        if label and label != "latest":
+            raise invalid(f"Asset {name} with version label {label} does not exist in workspace. The only label is "
+                          f"'latest'.", kind=KIND, error_type=ValidationErrorType.RESOURCE_NOT_FOUND)
+        row = self._store.get(KIND, name, version=version, label=label)
+        if row is None:
+            versions = [r["version"] for r in self._store.list(KIND, name, include_archived=True)]
+            raise not_found(KIND, name, version or label,
+                            available=[f"{name}:{v}" for v in versions] or self._store.names(KIND),
+                            hint="Register it with ml_client.data.create_or_update(Data(...)).")
+        return self._entity(row)
+
+    def list(self, name: Optional[str] = None, *,
+             list_view_type: ListViewType = ListViewType.ACTIVE_ONLY) -> Iterable[Data]:
+        """All versions of `name`, or the newest version of every data asset when name is None."""
+        archived = {ListViewType.ACTIVE_ONLY: False, ListViewType.ARCHIVED_ONLY: True}.get(list_view_type)
+        rows = self._store.list(KIND, name, include_archived=True)
+        if archived is not None:
+            rows = [r for r in rows if r["archived"] == archived]
+        if name is None:
+            seen: set[str] = set()
+            rows = [r for r in rows if not (r["name"] in seen or seen.add(r["name"]))]
+        return [self._entity(r) for r in rows]
+
+    # ---- archive --------------------------------------------------------------------------------
+    def _archive(self, name: str, version: Optional[str], label: Optional[str], flag: bool) -> None:
+        if version and label:
+            raise invalid("Cannot specify both version and label.", kind=KIND)
+        if label:
+            version = self.get(name, label=label).version
+        if not self._store.set_archived(KIND, name, version, flag):
+            raise not_found(KIND, name, version, available=self._store.names(KIND))
+
+    def archive(self, name: str, version: Optional[str] = None, label: Optional[str] = None, **kwargs: Any) -> None:
+        """Archive one version, or the whole asset (all versions) when no version is given."""
+        self._archive(name, version, label, True)
+
+    def restore(self, name: str, version: Optional[str] = None, label: Optional[str] = None, **kwargs: Any) -> None:
+        self._archive(name, version, label, False)
+
+    def mount(self, path: str, **kwargs: Any) -> None:
+        note(f"data.mount: the data is already on this machine at {resolve_path(self._client, path, kind=KIND)}; "
+             f"on Azure this would FUSE-mount it (compute instances only).")
