@@ -17,7 +17,7 @@ from azure.ai.ml.exceptions import ValidationErrorType
 
 from .datastores import upload_to_datastore
 from .errors import already_exists, invalid, missing_path, not_found, note
-from .specs import from_row, to_spec
+from .specs import check_loads, from_row, to_spec
 from .uris import is_datastore_uri, parse_datastore_uri, resolve_path
 
 KIND = "data"
@@ -120,6 +120,7 @@ class DataOperations:
         spec = to_spec(data)
         spec.update(path=final_path, version=version)
         spec.pop("id", None)
+        check_loads(Data, spec)
         row = self._store.put(KIND, data.name, version, spec, tags=data.tags)
         return self._entity(row)
 

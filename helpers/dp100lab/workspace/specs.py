@@ -28,6 +28,16 @@ def to_spec(entity: Any) -> dict:
                       f"Fix the field named above and call create_or_update again.") from e
 
 
+def check_loads(cls: Type, spec: dict) -> dict:
+    """Refuse to store a spec the SDK could not load back (so a bad entity never poisons the registry)."""
+    try:
+        cls._load(data=dict(spec))
+    except Exception as e:
+        raise invalid(f"{cls.__name__} '{spec.get('name', '?')}' would not load back: {str(e).strip()[:600]}. "
+                      f"Fix the field named above and call create_or_update again.") from e
+    return spec
+
+
 def arm_id(client: Any, kind: str, name: str, version: Optional[str] = None) -> str:
     base = (f"/subscriptions/{client.subscription_id}/resourceGroups/{client.resource_group_name}"
             f"/providers/Microsoft.MachineLearningServices/workspaces/{client.workspace_name}")

@@ -1,0 +1,184 @@
+"""ml_client.environments for the local workspace, and a package check for jobs.
+
+As azure-ai-ml 1.35 EnvironmentOperations: Environment.validate() runs first (image or build, not both); with no
+version the latest version is reused when nothing changed, else the next integer version is created; get() needs a
+version or a label; archived versions stay usable by explicit version (Azure CLI docs, az ml environment archive).
+Curated environments live in Microsoft's azureml registry and are available in every workspace; a few whose names
+appear in Microsoft's own samples are listed here. Locally no image is built: jobs run in the lab's Python.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import re
+from typing import Any, Iterable, Optional
+
+from azure.ai.ml.constants import ListViewType
+from azure.ai.ml.entities import BuildContext, Environment
+from azure.ai.ml.exceptions import ValidationErrorType
+
+from .errors import already_exists, invalid, missing_path, not_found, note
+from .specs import check_loads, from_row, to_spec
+from .uris import resolve_path
+
+KIND = "environment"
+# Curated names seen in Microsoft's samples (MS Learn DP-100 module: AzureML-sklearn-1.5@latest; azureml-examples:
+# AzureML-lightgbm-3.3@latest; azure-ai-ml tests and MS Learn labs: AzureML-sklearn-1.0-ubuntu20.04-py38-cpu).
+# Their package lists are Microsoft's and change; only the name is recorded here (image tag is illustrative).
+CURATED = {
+    "AzureML-sklearn-1.5": "scikit-learn 1.5 with MLflow",
+    "AzureML-sklearn-1.0-ubuntu20.04-py38-cpu": "scikit-learn 1.0 on Ubuntu 20.04, Python 3.8, CPU",
+    "AzureML-lightgbm-3.3": "LightGBM 3.3 with MLflow",
+}
+_NOT_PACKAGES = {"python", "pip", "setuptools", "wheel", "conda", "nomkl", "mkl"}
+_IMPORT_ALIASES = {"azureml-mlflow": "azureml-mlflow", "azureml-defaults": "azureml-defaults"}
+
+
+def curated_entity(name: str, version: Optional[str] = None) -> Environment:
+    """The curated environment `name` as a recorded entity (no build happens locally)."""
+    key = next(k for k in CURATED if k.lower() == name.lower())
+    env = Environment(name=key, version=version or "1", description=f"Curated: {CURATED[key]} (azureml registry)",
+                      image=f"mcr.microsoft.com/azureml/curated/{key.lower()[len('azureml-'):]}:latest",
+                      tags={"curated": "true"})
+    env._id = f"azureml://registries/azureml/environments/{key}/versions/{env.version}"
+    return env
+
+
+def is_curated(name: str) -> bool:
+    return any(k.lower() == str(name).lower() for k in CURATED)
+
+
+def _requirements(env: Environment) -> list[str]:
+    conda = env.conda_file or {}
+    deps: list[str] = []
+    for d in conda.get("dependencies", []) if isinstance(conda, dict) else []:
+        if isinstance(d, dict):
+            deps += [str(p) for p in d.get("pip", [])]
+        else:  # conda spec "name=1.2" / "name>=1.2" / "channel::name"
+            deps.append(str(d).split("::")[-1])
+    return deps
+
+
+def check_importable(env: Environment) -> list[str]:
+    """The environment's conda/pip packages that this Python lacks or has at another version, e.g.
+    ['scikit-learn=1.2 (installed 1.5.1)', 'azureml-mlflow (not installed)']. Empty when all are present."""
+    problems = []
+    for spec in _requirements(env):
+        if spec.startswith(("-", "git+", "http")):
+            continue  # pip options (e.g. --extra-index-url) and URLs are not package names
+        m = re.match(r"^\s*([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*(?:(==|=|>=|<=|~=|!=|<|>)\s*([^\s;,]+))?", spec)
+        if not m or m.group(1).lower() in _NOT_PACKAGES:
+            continue
+        name, op, want = m.group(1), m.group(2), m.group(3)
+        try:
+            have = md.version(_IMPORT_ALIASES.get(name.lower(), name))
+        except md.PackageNotFoundError:
+            problems.append(f"{name} (not installed)")
+            continue
+        if op in ("==", "=") and want and not (have == want or have.startswith(want.rstrip("*").rstrip(".") + ".")):
+            problems.append(f"{spec.strip()} (installed {have})")
+    return problems
+
+
+class EnvironmentOperations:
+    """create_or_update, get, list, archive, restore — as azure.ai.ml's EnvironmentOperations."""
+
+    def __init__(self, client: Any):
+        self._client = client
+        self._store = client.store
+
+    def _entity(self, row: dict) -> Environment:
+        return from_row(Environment, row, self._client)
+
+    def create_or_update(self, environment: Environment) -> Environment:
+        if not isinstance(environment, Environment):
+            raise invalid(f"create_or_update expects an azure.ai.ml.entities.Environment, got "
+                          f"{type(environment).__name__}.", kind=KIND)
+        environment.validate()  # the SDK's own checks: name, image or build (not both)
+        if is_curated(environment.name) or environment.name.lower().startswith(("azureml", "microsoft")):
+            note(f"'{environment.name}': names starting with 'AzureML' or 'Microsoft' are reserved for curated "
+                 f"environments on Azure; choose your own name to avoid a clash.")
+        build = environment.build
+        if isinstance(build, BuildContext) and build.path and not str(build.path).startswith(("azureml:", "http")):
+            from pathlib import Path
+            from .datastores import upload_to_datastore
+
+            folder = Path(build.path)
+            if not folder.is_dir():
+                raise missing_path(KIND, str(build.path), field="build context")
+            if not (folder / (build.dockerfile_path or "Dockerfile")).is_file():
+                raise invalid(f"The build context {folder} has no {build.dockerfile_path or 'Dockerfile'}. Add one, or "
+                              f"set dockerfile_path= to its path inside the folder.", kind=KIND,
+                              error_type=ValidationErrorType.FILE_OR_FOLDER_NOT_FOUND)
+            # snapshot like Azure's upload; the entity keeps a loadable local path to the snapshot
+            snapshot = resolve_path(self._client, upload_to_datastore(self._client, folder))
+            environment.build = BuildContext(path=str(snapshot), dockerfile_path=build.dockerfile_path)
+        spec = to_spec(environment)
+        spec.pop("version", None)
+        version = str(environment.version) if environment.version else None
+        if version is None:  # as the SDK: reuse the latest version when unchanged, else the next version
+            latest = self._store.get(KIND, environment.name)
+            unchanged = latest and {k: v for k, v in latest["spec"].items() if k != "version"} == spec
+            version = latest["version"] if unchanged else self._store.next_version(KIND, environment.name)
+        existing = self._store.get(KIND, environment.name, version=version)
+        if existing and {k: v for k, v in existing["spec"].items() if k != "version"} != spec:
+            raise already_exists(KIND, environment.name, version,
+                                 "Change the version, or omit version= to create the next one.")
+        if not existing and (environment.build or environment.conda_file):
+            note(f"environment '{environment.name}' version {version} recorded; on Azure the first job using it "
+                 f"would build a Docker image in the workspace's container registry. Locally jobs run in this "
+                 f"Python (see check_importable for missing packages).")
+        spec["version"] = version
+        check_loads(Environment, spec)
+        return self._entity(self._store.put(KIND, environment.name, version, spec, tags=environment.tags))
+
+    def get(self, name: str, version: Optional[str] = None, label: Optional[str] = None) -> Environment:
+        if version and label:
+            raise invalid("Cannot specify both version and label.", kind=KIND)
+        if not version and not label:
+            raise invalid("Must provide either version or label. For the newest version use label='latest'.",
+                          kind=KIND, error_type=ValidationErrorType.MISSING_FIELD)
+        if label and label != "latest":
+            raise invalid(f"Asset {name} with version label {label} does not exist in workspace. The only label is "
+                          f"'latest'.", kind=KIND, error_type=ValidationErrorType.RESOURCE_NOT_FOUND)
+        row = self._store.get(KIND, name, version=version, label=label)
+        if row is None and is_curated(name):
+            return curated_entity(name, version)
+        if row is None:
+            versions = [r["version"] for r in self._store.list(KIND, name, include_archived=True)]
+            hint = ("Curated environments known locally: " + ", ".join(CURATED) + "."
+                    if name.lower().startswith("azureml-") else
+                    "Register it with ml_client.environments.create_or_update(Environment(...)).")
+            raise not_found(KIND, name, version or label,
+                            available=[f"{name}:{v}" for v in versions] or self._store.names(KIND), hint=hint)
+        return self._entity(row)
+
+    def list(self, name: Optional[str] = None, *, list_view_type: ListViewType = ListViewType.ACTIVE_ONLY,
+             **kwargs: Any) -> Iterable[Environment]:
+        """All versions of `name`, or the newest version of each environment (curated ones included)."""
+        archived = {ListViewType.ACTIVE_ONLY: False, ListViewType.ARCHIVED_ONLY: True}.get(list_view_type)
+        rows = self._store.list(KIND, name, include_archived=True)
+        if archived is not None:
+            rows = [r for r in rows if r["archived"] == archived]
+        if name is None:
+            seen: set[str] = set()
+            rows = [r for r in rows if not (r["name"] in seen or seen.add(r["name"]))]
+        found = [self._entity(r) for r in rows]
+        if archived is not True:
+            found += [curated_entity(n) for n in CURATED if name in (None, n) and not self._store.list(KIND, n)]
+        return found
+
+    def _archive(self, name: str, version: Optional[str], label: Optional[str], flag: bool) -> None:
+        if is_curated(name):
+            raise invalid(f"'{name}' is a curated environment owned by Microsoft; it cannot be archived or restored.",
+                          kind=KIND)
+        if label:
+            version = self.get(name, label=label).version
+        if not self._store.set_archived(KIND, name, version, flag):
+            raise not_found(KIND, name, version, available=self._store.names(KIND))
+
+    def archive(self, name: str, version: Optional[str] = None, label: Optional[str] = None, **kwargs: Any) -> None:
+        self._archive(name, version, label, True)
+
+    def restore(self, name: str, version: Optional[str] = None, label: Optional[str] = None, **kwargs: Any) -> None:
+        self._archive(name, version, label, False)
