@@ -1,0 +1,52 @@
+"""dp100lab.labs.grade on a real kernel: a blank lab fails its checks, the solution passes them."""
+import nbformat
+from conftest import solution_notebook
+from nbformat.v4 import new_code_cell
+
+from dp100lab.labs import build, grade
+
+
+def test_blank_lab_fails_and_solution_passes(repo, capsys):
+    assert build.main(["--root", str(repo)]) == 0
+    capsys.readouterr()
+
+    assert grade.main([str(repo / "labs" / "01_tiny.ipynb"), "--timeout", "120"]) == 1
+    out = capsys.readouterr().out
+    assert "✗ x is 4 — not done yet — fill in the blank marked YOUR CODE HERE above. Hint: add two and two" in out
+    assert "✗ double doubles — got None; expected 6." in out
+    assert "✗ learning rate — not done yet" in out
+    assert "0/3 checks passed" in out
+
+    assert grade.main([str(repo / "solutions" / "01_tiny.ipynb"), "--timeout", "120"]) == 0
+    out = capsys.readouterr().out
+    assert "✓ x is 4\n" in out and "✓ learning rate\n" in out
+    assert "3/3 checks passed — lab complete." in out
+
+
+def test_errors_are_reported_with_the_cell_and_what_to_do(tmp_path, capsys):
+    # a cell that uses a blank raises; grading keeps going so the check below still reports
+    nb = solution_notebook(
+        work="x = ...  # YOUR CODE HERE\ny = x + 1",
+        check="lab.check('x is 4', lambda: x, 4)\nlab.summary()",
+        extra_cells=[new_code_cell("raise ValueError('the data folder is empty')")],
+    )
+    path = tmp_path / "01_tiny.ipynb"
+    nbformat.write(nb, path)
+    result = grade.grade(path, timeout=120)
+    assert not result.ok
+    assert [(e.index, e.ename) for e in result.errors] == [(3, "TypeError"), (6, "ValueError")]
+    assert result.errors[0].in_blank and not result.errors[1].in_blank
+    text = grade.format_grade(result)
+    assert "! cell 3 raised TypeError: unsupported operand type(s) for +: 'ellipsis' and 'int'" in text
+    assert "What to do: this cell still has a blank" in text
+    assert "! cell 6 raised ValueError: the data folder is empty" in text
+    assert "0/1 checks passed (1 not done yet); 2 cell(s) raised errors" in text
+
+
+def test_missing_notebook_and_no_checks(tmp_path, capsys):
+    assert grade.main([str(tmp_path / "nope.ipynb")]) == 2
+    assert "No notebook at" in capsys.readouterr().err
+    path = tmp_path / "plain.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[new_code_cell("1 + 1")]), path)
+    assert grade.main([str(path), "--timeout", "60"]) == 1
+    assert "0/0 checks passed — no checks ran" in capsys.readouterr().out
