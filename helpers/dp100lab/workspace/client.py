@@ -42,7 +42,7 @@ class LocalMLClient:
     """MLClient for the local workspace stored under `root` ($DP100LAB_HOME or ~/.dp100lab)."""
 
     def __init__(self, root: Optional[os.PathLike | str] = None, *, workspace_name: str = LOCAL_WORKSPACE,
-                 hold: bool = True):
+                 hold: bool = True, set_mlflow: bool = True):
         self._store = Store(root)
         self.subscription_id = LOCAL_SUBSCRIPTION
         self.resource_group_name = LOCAL_RESOURCE_GROUP
@@ -53,6 +53,9 @@ class LocalMLClient:
             purpose = "notebook kernel" if "ipykernel" in os.sys.modules else "python process"
             self._store.hold(purpose)
             atexit.register(self._store.release, purpose, os.getpid())
+        if set_mlflow:  # as on a compute instance: MLflow in this process logs to the workspace
+            from .connect import use_local_mlflow
+            use_local_mlflow(self._store)
         self.datastores._ensure_defaults()
         self.workspaces._ensure_default()
 

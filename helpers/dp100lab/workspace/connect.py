@@ -96,8 +96,7 @@ def connect(path: Optional[os.PathLike | str] = None, *, backend: Optional[str] 
 
     from .client import LocalMLClient
 
-    client = LocalMLClient(root)
-    use_local_mlflow(client.store)
+    client = LocalMLClient(root)  # also points MLflow at the store (use_local_mlflow)
     if not quiet:
         print(f"dp100lab: local workspace in {client.store.root} (no Azure workspace configured; "
               f"MLflow tracking: {client.store.mlflow_tracking_uri})")

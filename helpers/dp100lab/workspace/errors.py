@@ -23,6 +23,7 @@ _KINDS = {
     "workspace": ("Workspace", ErrorTarget.WORKSPACE),
     "job": ("Job", ErrorTarget.JOB),
     "component": ("Component", ErrorTarget.COMPONENT),
+    "run": ("MLflow run", ErrorTarget.JOB),
 }
 
 

@@ -82,9 +82,27 @@ def run_artifact_dir(run_id: str) -> Path:
     try:
         uri = mlflow.get_run(run_id).info.artifact_uri
     except MlflowException as e:
-        raise not_found("job", run_id, hint=f"No MLflow run with id '{run_id}' in {mlflow.get_tracking_uri()}: "
+        raise not_found("run", run_id, hint=f"No MLflow run with id '{run_id}' in {mlflow.get_tracking_uri()}: "
                                            "check the run id (mlflow.search_runs()).") from e
     return Path(re.sub(r"^file://", "", uri))
+
+
+def run_artifact_path(run_id: str, rel: str = "") -> Path:
+    """Local path of `rel` in a run's artifacts. With MLflow 3, a model logged as log_model(..., name="model") is
+    a LoggedModel stored outside the run's artifact folder; runs:/<run>/model resolves to it, as MLflow does."""
+    base = run_artifact_dir(run_id)
+    rel = rel.strip("/")
+    if not rel or (base / rel).exists():
+        return base / rel
+    from mlflow.tracking import MlflowClient
+
+    first, _, rest = rel.partition("/")
+    client = MlflowClient()
+    exp_id = client.get_run(run_id).info.experiment_id
+    for m in client.search_logged_models(experiment_ids=[exp_id], filter_string=f"name = '{first}'"):
+        if m.source_run_id == run_id:
+            return Path(re.sub(r"^file://", "", m.artifact_location)) / rest
+    return base / rel  # absent: the caller reports it with the path it looked at
 
 
 def job_output_folder(client_or_store: Any, job: str, output: str) -> Path:
@@ -118,10 +136,14 @@ def resolve_path(client_or_store: Any, uri: Any, *, must_exist: bool = True, kin
         path = base / (m.group("path") or "")
     elif _JOB_RE.match(text):
         j = _JOB_RE.match(text)
-        path = job_output_folder(store, j.group("job"), j.group("out")) / (j.group("path") or "")
+        row = store.get_job(j.group("job")) if j.group("out") in ("artifacts", "default") else None
+        if row and row.get("run_id") and not _job_output_resolvers:
+            path = run_artifact_path(row["run_id"], j.group("path") or "")
+        else:
+            path = job_output_folder(store, j.group("job"), j.group("out")) / (j.group("path") or "")
     elif text.startswith("runs:/"):
         run_id, _, rel = text[len("runs:/"):].partition("/")
-        path = run_artifact_dir(run_id) / rel
+        path = run_artifact_path(run_id, rel)
     elif text.startswith("azureml:") and not text.startswith("azureml://"):
         return resolve_asset_path(store, text, kind=kind)
     elif text.startswith("file://"):
