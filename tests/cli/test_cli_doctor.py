@@ -44,7 +44,8 @@ def test_corrupt_store_database_is_reported(tmp_path, monkeypatch):
 def test_azure_backend_from_config_json(tmp_path, monkeypatch):
     monkeypatch.delenv("DP100LAB_BACKEND", raising=False)
     (tmp_path / ".azureml").mkdir()
-    (tmp_path / ".azureml" / "config.json").write_text("{}")
+    (tmp_path / ".azureml" / "config.json").write_text(
+        '{"subscription_id": "s", "resource_group": "rg", "workspace_name": "ws"}')
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
     line = str(doctor.check_backend()[0])

@@ -59,37 +59,22 @@ def check_pins(lock: Path) -> list[Line]:
     return lines
 
 
-def _find_config(start: Path) -> Path | None:
-    """Where MLClient.from_config() would look: config.json or .azureml/config.json here or in a parent."""
-    for folder in (start, *start.parents):
-        for candidate in (folder / "config.json", folder / ".azureml" / "config.json"):
-            if candidate.is_file():
-                return candidate
-    return None
-
-
 def check_backend() -> list[Line]:
-    """The backend connect() would choose, without connecting to anything."""
-    try:
-        from ..workspace import connect as connect_module
-    except ImportError:
-        connect_module = None
-    describe = getattr(connect_module, "describe_backend", None)
-    if callable(describe):
-        try:
-            return [Line("OK", f"backend: {describe()}")]
-        except Exception as exc:
-            return [Line("FAIL", f"backend: cannot decide ({type(exc).__name__}: {exc})",
-                          "check DP100LAB_BACKEND and config.json")]
-    choice = os.environ.get("DP100LAB_BACKEND", "").strip().lower()
-    config = _find_config(Path.cwd())
-    if choice not in ("", "local", "azure"):
+    """The backend connect() would choose (same rule, same config search), without connecting to anything."""
+    from ..workspace.connect import find_workspace_config
+
+    choice = (os.environ.get("DP100LAB_BACKEND") or "auto").strip().lower()
+    if choice not in ("auto", "local", "azure"):
         return [Line("FAIL", f"DP100LAB_BACKEND={choice!r} is not a backend", "set it to local or azure, or unset it")]
-    if choice == "azure" or (not choice and config):
-        where = f"workspace from {config}" if config else "workspace settings (no config.json found yet)"
-        return [Line("OK", f"backend: Azure ML ({where}); credentials are checked on the first call")]
-    return [Line("OK", "backend: local workspace (no config.json here or above, DP100LAB_BACKEND "
-                       f"{'=local' if choice else 'unset'})")]
+    config = None if choice == "local" else find_workspace_config()
+    if choice == "azure" and config is None:
+        return [Line("FAIL", "backend: DP100LAB_BACKEND=azure but no workspace config.json here or above",
+                     "download config.json from the Azure portal into this folder or .azureml/, "
+                     "or unset DP100LAB_BACKEND")]
+    if config is not None:
+        return [Line("OK", f"backend: Azure ML workspace from {config}; credentials are checked on the first call")]
+    reason = "DP100LAB_BACKEND=local" if choice == "local" else "no workspace config.json here or above"
+    return [Line("OK", f"backend: local workspace ({reason})")]
 
 
 def _integrity(db: Path) -> str | None:
