@@ -15,6 +15,7 @@ from . import DATA_DIR
 
 QUESTIONS_DIR = DATA_DIR / "questions"
 TYPES = ("single", "multiple", "ordering", "yesno", "code")
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, much faster
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MODULES = {f"{i:02d}" for i in range(13)}
 
@@ -207,7 +208,7 @@ def load_bank(directory: Path | None = None, strict: bool = False) -> Bank:
     for path in files:
         name = path.name
         try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}" if mark else "?"

@@ -6,7 +6,9 @@ Each option runs in a fresh namespace inside its own temporary working directory
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import importlib
 import io
 import os
 import signal
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from .bank import Question
 
 BLANK = "___"
-TIME_LIMIT_S = 20  # a safety net against a hanging fragment, not a performance target
+TIME_LIMIT_S = 60  # a safety net against a hanging fragment, not a performance target
 
 
 @dataclass
@@ -75,6 +77,17 @@ def _time_limit(seconds: int):
         signal.signal(signal.SIGALRM, old)
 
 
+def _where(exc: BaseException, source: str, verify: str) -> str:
+    """' (check.verify line 2: assert x == 1)': the check line that raised, so a writer sees which assertion failed."""
+    texts = {"<check.template>": source, "<check.verify>": verify}
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename in texts:
+            lines = texts[frame.filename].splitlines()
+            code = lines[frame.lineno - 1].strip() if frame.lineno and frame.lineno <= len(lines) else ""
+            return f" ({frame.filename.strip('<>')} line {frame.lineno}: {code[:150]})"
+    return ""
+
+
 def run_fragment(template: str, verify: str, fragment: str) -> OptionRun:
     """Fill the blank with `fragment`, run template then verify; passed=False with the error when anything raises."""
     source = template.replace(BLANK, fragment)
@@ -92,9 +105,27 @@ def run_fragment(template: str, verify: str, fragment: str) -> OptionRun:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            return OptionRun(key="", passed=False, error=last[:300])
+            return OptionRun(key="", passed=False, error=(last + _where(exc, source, verify))[:400])
         finally:
             os.chdir(cwd)
+
+
+def warm_imports(*sources: str) -> None:
+    """Import the modules a check imports before timing it: a cold `import azure.ai.ml` or `mlflow` can take many
+    seconds on a busy machine, and that cost belongs to no single option."""
+    for src in sources:
+        try:
+            tree = ast.parse(src.replace(BLANK, "None"))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+            for name in names:
+                try:
+                    importlib.import_module(name)
+                except Exception:  # noqa: BLE001 - a failing import is the option's business, reported when it runs
+                    pass
 
 
 def run_check(question: Question) -> CheckResult:
@@ -102,6 +133,8 @@ def run_check(question: Question) -> CheckResult:
     if question.type != "code" or not question.check:
         raise ValueError(f"{question.id}: only code questions have a check block")
     template, verify = question.check["template"], question.check["verify"]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        warm_imports(template, verify)
     result = CheckResult(question.id, str(question.answer))
     for key, text in question.options.items():
         run = run_fragment(template, verify, text)

@@ -154,6 +154,7 @@ class MockExam:
                 self.say(f"Saved. Run `dp100 exam` to resume ({_clock_text(self.remaining())} left; the timer is paused).")
                 return None
             if result == "finish":
+                tick()  # count the time spent confirming
                 return self.finish()
 
     def _given(self, q: Question):

@@ -1,0 +1,92 @@
+"""The code-check runner (right option passes, distractors fail, each in a temp cwd) and the notebook quiz."""
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+
+from dp100lab.exam.bank import load_bank
+from dp100lab.exam.checks_runner import run_check, run_fragment
+from dp100lab.exam.store import ProgressStore
+from dp100lab.exam.widget import Quiz, quiz
+
+from conftest import GOOD
+
+
+def test_good_check_passes_for_answer_and_fails_for_each_distractor():
+    q = load_bank(GOOD).by_id()["t-code-1"]
+    res = run_check(q)
+    assert res.ok and res.runs["A"].passed
+    assert "AssertionError" in res.runs["B"].error and "NameError" in res.runs["C"].error
+
+
+def test_runs_in_a_temp_cwd_and_leaves_nothing_behind(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    run = run_fragment("open('made.txt', 'w').write(___)\nimport os\nwhere = os.getcwd()", "assert where != %r" % str(tmp_path), "'x'")
+    assert run.passed and os.getcwd() == str(tmp_path) and not (tmp_path / "made.txt").exists()
+
+
+def test_right_answer_failing_is_reported():
+    q = load_bank(GOOD).by_id()["t-code-1"]
+    q.answer = "B"
+    res = run_check(q)
+    assert not res.ok and "right answer B fails: AssertionError" in res.problems
+    assert any(p.startswith("distractor A runs without error") for p in res.problems)
+
+
+def test_non_code_question_has_no_check():
+    with pytest.raises(ValueError, match="only code questions"):
+        run_check(load_bank(GOOD).by_id()["t-single-1"])
+
+
+def test_azure_entity_check_runs_offline():
+    """A realistic check: an SDK v2 command job built locally, no credentials, no network."""
+    from dp100lab.exam.bank import to_question
+
+    raw = {
+        "id": "x-1", "type": "code", "stem": "s", "options": {"A": '"uri_file"', "B": '"uri_files"'}, "answer": "A",
+        "explanation": {"summary": "s", "options": {"A": "a", "B": "b"}}, "skills": ["dp100-3.1.1"],
+        "difficulty": 1, "module": "05", "reference": "https://learn.microsoft.com/",
+        "check": {"template": "from azure.ai.ml import command, Input\n"
+                              "job = command(command='python train.py --data ${{inputs.data}}',\n"
+                              "              inputs={'data': Input(type=___, path='azureml:diabetes:1')},\n"
+                              "              environment='azureml:AzureML-sklearn-1.5@latest', compute='cpu-cluster', code='.')\n",
+                  "verify": "assert job._to_dict()['inputs']['data']['type'] == 'uri_file'"},
+    }
+    res = run_check(to_question(raw, "inline.yaml"))
+    assert res.ok, str(res)
+
+
+def test_widget_quiz_builds_cards_and_records_answers():
+    bank = load_bank(GOOD)
+    qz = Quiz(bank.questions, bank, store=ProgressStore(), widgets=True)
+    box = qz.build()
+    assert len(box.children) == 5
+    single = box.children[[q.id for q in bank.questions].index("t-single-1")]
+    radio = next(c for c in single.children if c.__class__.__name__ == "RadioButtons")
+    radio.value = "A"
+    button = next(c for c in single.children if c.__class__.__name__ == "HBox").children[0]
+    button.click()
+    assert qz.results == {"t-single-1": 1.0}
+    assert [a["mode"] for a in ProgressStore().attempts] == ["notebook"]
+
+
+def test_text_fallback_asks_then_explains_and_reveals_without_stdin():
+    bank = load_bank(GOOD)
+    answers = iter(["B"])
+    out = io.StringIO()
+    quiz(ids=["t-single-1"], bank=bank, widgets=False, input_fn=lambda p: next(answers), out=out)
+    assert "✗ Not quite (0%). Right answer: A; yours: B" in out.getvalue()
+
+    def no_stdin(prompt):
+        raise OSError("stdin not available")  # what a headless kernel does
+
+    out = io.StringIO()
+    qz = quiz(module="07", bank=bank, widgets=False, input_fn=no_stdin, out=out)
+    assert "Right answer: A, B" in out.getvalue() and qz.results == {}
+
+
+def test_quiz_unknown_ids_say_so():
+    with pytest.raises(ValueError, match=r"unknown question id\(s\) \['nope'\]"):
+        quiz(ids=["nope"], bank=load_bank(GOOD), widgets=False)
