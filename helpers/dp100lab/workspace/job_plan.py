@@ -1,0 +1,251 @@
+"""Validate a command job the way Azure does on submission, and turn it into a local run plan.
+
+The plan (written to <job>/runner.json) holds the command with `${{inputs.*}}` / `${{outputs.*}}` replaced by
+local paths and values, the working folder (a snapshot of `code`), and the environment variables Azure sets in
+a job: MLFLOW_TRACKING_URI / MLFLOW_RUN_ID / MLFLOW_EXPERIMENT_ID so MLflow logs into the job's run, AZUREML_RUN_ID
+(the job name), plus the job's own `environment_variables`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+from azure.ai.ml.entities import Environment
+from azure.core.exceptions import ResourceNotFoundError
+
+from .errors import invalid, missing_path, not_found, note
+from .store import Store
+from . import uris
+
+MODEL_TYPES = ("mlflow_model", "custom_model", "triton_model")
+PATH_TYPES = ("uri_file", "uri_folder", "mltable") + MODEL_TYPES
+_BINDING = re.compile(r"\$\{\{\s*(inputs|outputs)\.([A-Za-z0-9_]+)\s*\}\}")
+_OPTIONAL = re.compile(r"\$\[\[(.*?)\]\]", re.DOTALL)
+_SKIP = (".git", "__pycache__", ".ipynb_checkpoints", "*.pyc", ".amlignore", ".DS_Store")
+_noted_computes: set[str] = set()
+
+
+def base_path(job: Any) -> Path:
+    """Folder that relative paths of the job are relative to (YAML folder for load_job, else cwd)."""
+    try:
+        return Path(job.base_path or ".").resolve()
+    except Exception:
+        return Path.cwd()
+
+
+def _is_local(path: str) -> bool:
+    return not (path.startswith("azureml:") or "://" in path or path.startswith("runs:/"))
+
+
+def _local(job: Any, path: str) -> Path:
+    p = Path(path[len("file://"):] if path.startswith("file://") else path).expanduser()
+    return p if p.is_absolute() else (base_path(job) / p).resolve()
+
+
+# ---- validation ------------------------------------------------------------------------------------
+def check_compute(client: Any, compute: Optional[str]) -> str:
+    """'serverless', 'local', or the name of a registered compute. Unknown names fail as on Azure."""
+    from .compute import ensure_compute_exists
+
+    name = str(compute or "").split("/computes/")[-1]
+    name = name[len("azureml:"):] if name.startswith("azureml:") else name
+    try:
+        found = ensure_compute_exists(client, compute)
+    except ResourceNotFoundError as e:
+        # Azure's SDK rewrites the 404 as "Not found compute with name <name>" (JobOperations._try_get_compute_arm_id)
+        existing = client.store.names("compute")
+        raise ResourceNotFoundError(
+            message=f"Not found compute with name {name} (existing computes: {', '.join(existing) or 'none yet'}). "
+                    f"Create it with ml_client.compute.begin_create_or_update(...).result(), use an existing "
+                    f"name, or leave compute out to run on serverless compute.") from e
+    if found is None:
+        return "local" if name == "local" else "serverless"
+    if name not in _noted_computes:
+        _noted_computes.add(name)
+        note(f"compute '{name}': the job runs as a process on this machine; on Azure it would queue on "
+             f"that compute's nodes.")
+    return name
+
+
+def check_environment(client: Any, env: Any) -> Optional[Any]:
+    """The Environment entity the job names (None for curated/registry ones), or a not-found error."""
+    if env is None:
+        return None
+    if isinstance(env, Environment):
+        return env
+    text = str(env)
+    if text.startswith("azureml://registries/"):
+        note(f"environment '{text}' comes from a registry: on Azure its image would be pulled; here the job "
+             f"runs in the lab's Python.")
+        return None
+    name, version, label = uris.parse_asset_ref(text)
+    row = client.store.get("environment", name, version=version, label=label)
+    if row is not None:
+        try:
+            return client.environments.get(name, version=row["version"])
+        except Exception:  # the registry row is enough to run; the entity is only for the package check
+            return None
+    if name.lower().startswith("azureml-") and not client.store.list("environment", name):
+        note(f"curated environment '{name}': on Azure its image would be used; here the job runs in the "
+             f"lab's Python.")
+        return None
+    versions = [r["version"] for r in client.store.list("environment", name, include_archived=True)]
+    raise not_found("environment", name, version or label,
+                    available=[f"{name}:{v}" for v in versions] or client.store.names("environment"),
+                    hint="Register it with ml_client.environments.create_or_update(...) or use an existing "
+                         "version (ml_client.environments.list(name=...)).")
+
+
+def warn_packages(client: Any, env: Optional[Any]) -> None:
+    """ONE line when the environment's packages are not importable in the lab's Python."""
+    if env is None:
+        return
+    try:
+        from .environments import check_importable
+    except ImportError:
+        return
+    try:
+        missing = check_importable(env)
+    except Exception:
+        return
+    if missing and not isinstance(missing, bool):
+        names = ", ".join(missing) if isinstance(missing, (list, tuple, set)) else str(missing)
+        note(f"environment '{env.name}' lists packages not importable here ({names}); the job runs in the "
+             f"lab's Python and may fail where it imports them (on Azure the image would have them).")
+
+
+def resolve_inputs(client: Any, job: Any) -> dict[str, str]:
+    """Each input as the text that replaces ${{inputs.name}}: a value as is (as Azure) or a shell-quoted path."""
+    values: dict[str, str] = {}
+    for key, value in (job.inputs or {}).items():
+        value = getattr(value, "_data", value)  # builder NodeInput -> its Input or literal
+        if value is None:
+            continue
+        if not hasattr(value, "type"):  # a literal: int, float, str, bool
+            values[key] = str(value)
+            continue
+        path = getattr(value, "path", None)
+        if value.type not in PATH_TYPES or path is None:
+            default = getattr(value, "default", None)
+            if default is not None:
+                values[key] = str(default)
+            continue
+        path = str(path)
+        if _is_local(path):
+            local = _local(job, path)
+            if not local.exists():
+                raise invalid(f"Job input '{key}' path '{path}' does not exist on this machine (looked for "
+                              f"{local}). Check the spelling and the current folder, or use a registered data "
+                              f"asset (azureml:<name>:<version>).", kind="job")
+            value.path = str(local)  # recorded absolute, as Azure records the uploaded location
+        else:
+            kind = "model" if value.type in MODEL_TYPES else "data"
+            try:
+                local = uris.resolve_path(client.store, path, kind=kind)
+            except ResourceNotFoundError as e:
+                raise ResourceNotFoundError(message=f"Job input '{key}': {e.message}") from e
+        values[key] = shlex.quote(str(local))  # a path: quoted in the command when it has spaces
+    return values
+
+
+def resolve_outputs(store: Store, name: str, job: Any) -> dict[str, str]:
+    """Each output as a local path the script writes to (created empty, mounted read-write on Azure)."""
+    paths: dict[str, str] = {}
+    for key, value in (job.outputs or {}).items():
+        value = getattr(value, "_data", value)
+        given = getattr(value, "path", None) if value is not None else None
+        otype = getattr(value, "type", None) or "uri_folder"
+        if given and uris.is_datastore_uri(str(given)):
+            ds, rel = uris.parse_datastore_uri(str(given))
+            local = uris.datastore_folder(store, ds) / rel
+        else:
+            local = store.job_dir(name) / "outputs" / key
+        if otype == "uri_file":
+            target = local if given else local / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            paths[key] = str(target)
+        else:
+            local.mkdir(parents=True, exist_ok=True)
+            paths[key] = str(local)
+    return paths
+
+
+def render_command(command: str, inputs: dict[str, str], outputs: dict[str, str]) -> str:
+    """Replace ${{inputs.x}} / ${{outputs.x}}; keep a $[[...]] block only when all its inputs are given."""
+    values = {"inputs": inputs, "outputs": {k: shlex.quote(v) for k, v in outputs.items()}}
+
+    def _optional(m: re.Match) -> str:
+        refs = _BINDING.findall(m.group(1))
+        return m.group(1) if all(n in values[kind] for kind, n in refs) else ""
+
+    def _one(m: re.Match) -> str:
+        kind, n = m.group(1), m.group(2)
+        if n not in values[kind]:
+            raise invalid(f"The command uses ${{{{{kind}.{n}}}}} but the job has no {kind[:-1]} named '{n}' "
+                          f"(it has: {', '.join(values[kind]) or 'none'}). Add it to {kind}= or fix the name.",
+                          kind="job")
+        return values[kind][n]
+
+    return _BINDING.sub(_one, _OPTIONAL.sub(_optional, command))
+
+
+# ---- working folder --------------------------------------------------------------------------------
+def _ignore(code_dir: Path):
+    patterns = list(_SKIP)
+    for fname in (".amlignore", ".gitignore"):  # Azure honours .amlignore, else .gitignore, when snapshotting
+        f = code_dir / fname
+        if f.is_file():
+            patterns += [ln.strip().rstrip("/") for ln in f.read_text().splitlines()
+                         if ln.strip() and not ln.startswith(("#", "!"))]
+            break
+    return shutil.ignore_patterns(*patterns)
+
+
+def snapshot_code(job: Any, wd: Path) -> Optional[Path]:
+    """Copy `code` into the job's working folder (Azure uploads a snapshot: later edits don't change the job)."""
+    code = getattr(job, "code", None)
+    if code is None:
+        wd.mkdir(parents=True, exist_ok=True)
+        return None
+    code = str(code)
+    if not _is_local(code):
+        raise invalid(f"code '{code}' is a registered or remote code asset; the local workspace runs code from a "
+                      f"local folder. Pass code='./src' (the folder with your script).", kind="job")
+    src = _local(job, code)
+    if not src.exists():
+        raise missing_path("job", code, field="code")
+    if src.is_dir():
+        shutil.copytree(src, wd, ignore=_ignore(src), dirs_exist_ok=True)
+    else:
+        wd.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, wd / src.name)
+    return src
+
+
+def job_env(store: Store, job: Any, name: str, experiment_id: str, experiment_name: str, run_id: str) -> dict:
+    env = {str(k): str(v) for k, v in (getattr(job, "environment_variables", None) or {}).items()}
+    python_dir = str(Path(sys.executable).parent)  # `python` in the command is the lab's own Python
+    env.update({
+        "PATH": python_dir + os.pathsep + os.environ.get("PATH", ""),
+        "PYTHONUNBUFFERED": "1",  # so jobs.stream shows print() output as it happens
+        "MLFLOW_TRACKING_URI": store.mlflow_tracking_uri,
+        "MLFLOW_RUN_ID": run_id,
+        "MLFLOW_EXPERIMENT_ID": str(experiment_id),
+        "MLFLOW_EXPERIMENT_NAME": experiment_name,
+        "AZUREML_RUN_ID": name,
+    })
+    from .connect import _ARTIFACT_ROOT_ENV  # experiments a script creates keep their artifacts in the store
+
+    env[_ARTIFACT_ROOT_ENV] = str(store.mlartifacts_dir)
+    return env
+
+
+def shell_argv(command: str) -> list[str]:
+    shell = "/bin/bash" if Path("/bin/bash").exists() else "/bin/sh"
+    return [shell, "-c", command]
