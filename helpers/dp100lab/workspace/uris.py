@@ -23,7 +23,7 @@ _DATASTORE_RE = re.compile(
     r"workspaces/[^/]+/)?datastores/(?P<ds>[^/]+)(?:/paths(?:/(?P<path>.*))?)?$", re.IGNORECASE)
 _JOB_RE = re.compile(r"^azureml://jobs/(?P<job>[^/]+)/outputs/(?P<out>[^/]+)(?:/paths(?:/(?P<path>.*))?)?$",
                      re.IGNORECASE)
-_ASSET_RE = re.compile(r"^(?:azureml:)?(?P<name>[A-Za-z0-9_.\-]+)(?:(?::(?P<version>[^:@/]+))|(?:@(?P<label>\w+)))$")
+_ASSET_RE = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)(?:(?::(?P<version>[A-Za-z0-9_.\-]+))|(?:@(?P<label>\w+)))$")
 _REMOTE_SCHEMES = ("wasbs://", "wasb://", "abfss://", "abfs://", "https://", "http://", "adl://", "azureml://")
 
 _job_output_resolvers: list[Callable[[Any, str, str], Optional[Path]]] = []
@@ -54,7 +54,8 @@ def datastore_uri(datastore: str, path: str) -> str:
 
 def parse_asset_ref(ref: str) -> tuple[str, Optional[str], Optional[str]]:
     """(name, version, label) of 'azureml:name:version', 'azureml:name@latest' or 'name:version'."""
-    m = _ASSET_RE.match(str(ref).strip())
+    text = str(ref).strip()
+    m = _ASSET_RE.match(text[len("azureml:"):] if text.startswith("azureml:") else text)
     if not m:
         raise invalid(f"'{ref}' is not an asset reference. Use azureml:<name>:<version> or azureml:<name>@latest, "
                       f"for example azureml:diabetes-data:1.")

@@ -1,0 +1,141 @@
+"""Workspace, compute and datastore operations: real entities in and out, Azure's rules and errors."""
+import pytest
+from azure.ai.ml.entities import (
+    AccountKeyConfiguration,
+    AmlCompute,
+    AzureBlobDatastore,
+    AzureDataLakeGen2Datastore,
+    ComputeInstance,
+    SasTokenConfiguration,
+    Workspace,
+)
+from azure.ai.ml.exceptions import ValidationException
+from azure.core.exceptions import ResourceNotFoundError
+from azure.core.polling import LROPoller
+
+from dp100lab.workspace.compute import ensure_compute_exists
+from dp100lab.workspace.uris import parse_asset_ref, resolve_path
+
+
+def test_workspace_get_list_create(ml_client, capsys):
+    ws = ml_client.workspaces.get()
+    assert isinstance(ws, Workspace) and ws.name == "local"
+    assert ws.mlflow_tracking_uri == ml_client.store.mlflow_tracking_uri
+    poller = ml_client.workspaces.begin_create(Workspace(name="mlw-dp100", location="eastus"))
+    assert isinstance(poller, LROPoller) and poller.done() and poller.status() == "Succeeded"
+    assert poller.result().name == "mlw-dp100"
+    assert "storage account, a key vault and Application Insights" in capsys.readouterr().out
+    assert {w.name for w in ml_client.workspaces.list()} == {"local", "mlw-dp100"}
+    with pytest.raises(ResourceNotFoundError, match="mlw-nope"):
+        ml_client.workspaces.get("mlw-nope")
+
+
+def test_cluster_round_trip_and_notes(ml_client, capsys):
+    cluster = AmlCompute(name="cpu-cluster", size="STANDARD_DS11_V2", min_instances=0, max_instances=2,
+                         idle_time_before_scale_down=120, tier="low_priority")
+    got = ml_client.compute.begin_create_or_update(cluster).result()
+    assert isinstance(got, AmlCompute) and got.provisioning_state == "Succeeded"
+    same = {k: v for k, v in got._to_dict().items() if k not in ("id", "provisioning_state")}
+    assert same == cluster._to_dict()  # plus the id and provisioning_state Azure also returns
+    assert ml_client.compute.get("cpu-cluster").id.endswith("/workspaces/local/computes/cpu-cluster")
+    out = capsys.readouterr().out
+    assert "low_priority" in out and "between 0 and 2 node(s)" in out
+    ml_client.compute.begin_create_or_update(AmlCompute(name="gpu-cluster", size="Standard_NC6s_v3",
+                                                        max_instances=1)).result()
+    assert "GPU size" in capsys.readouterr().out
+    assert [c.name for c in ml_client.compute.list(compute_type="amlcompute")] == ["cpu-cluster", "gpu-cluster"]
+
+
+@pytest.mark.parametrize("name", ["x", "1cluster", "cluster-", "a-name-of-17-char", "bad_name"])
+def test_cluster_name_rules(ml_client, name):
+    with pytest.raises(ValidationException, match="between 2 and 16 characters"):
+        ml_client.compute.begin_create_or_update(AmlCompute(name=name, max_instances=1))
+
+
+def test_instance_name_rules_and_start_stop(ml_client):
+    with pytest.raises(ValidationException, match="between 3 and 24 characters"):
+        ml_client.compute.begin_create_or_update(ComputeInstance(name="ci-1", size="STANDARD_DS3_v2"))
+    ci = ml_client.compute.begin_create_or_update(ComputeInstance(name="ci-dp100-student",
+                                                                   size="STANDARD_DS3_v2")).result()
+    assert ci.state == "Running"
+    ml_client.compute.begin_stop("ci-dp100-student").wait()
+    assert ml_client.compute.get("ci-dp100-student").state == "Stopped"
+    with pytest.raises(ValidationException, match="Stopped"):
+        ensure_compute_exists(ml_client, "ci-dp100-student")
+    ml_client.compute.begin_start("ci-dp100-student").result()
+    assert ensure_compute_exists(ml_client, "azureml:ci-dp100-student").name == "ci-dp100-student"
+
+
+def test_min_max_and_cluster_start(ml_client):
+    with pytest.raises(ValidationException, match="min_instances"):
+        ml_client.compute.begin_create_or_update(AmlCompute(name="c2", min_instances=3, max_instances=1))
+    ml_client.compute.begin_create_or_update(AmlCompute(name="c2", max_instances=1)).result()
+    with pytest.raises(ValidationException, match="only compute instances"):
+        ml_client.compute.begin_stop("c2")
+
+
+def test_unknown_compute_and_serverless(ml_client):
+    assert ensure_compute_exists(ml_client, None) is None
+    assert ensure_compute_exists(ml_client, "serverless") is None
+    ml_client.compute.begin_create_or_update(AmlCompute(name="cpu-cluster", max_instances=1)).result()
+    with pytest.raises(ResourceNotFoundError, match=r"'gpu-cluster'.*existing: cpu-cluster"):
+        ensure_compute_exists(ml_client, "gpu-cluster")
+    ml_client.compute.begin_delete("cpu-cluster").result()
+    with pytest.raises(ResourceNotFoundError):
+        ml_client.compute.get("cpu-cluster")
+
+
+def test_default_datastores(ml_client):
+    names = [d.name for d in ml_client.datastores.list()]
+    assert names == ["workspaceartifactstore", "workspaceblobstore", "workspacefilestore",
+                     "workspaceworkingdirectory"]
+    assert ml_client.datastores.get_default().name == "workspaceblobstore"
+    with pytest.raises(ValidationException, match="built-in"):
+        ml_client.datastores.delete("workspaceblobstore")
+
+
+def test_datastore_secrets_never_stored_or_printed(ml_client, capsys):
+    blob = AzureBlobDatastore(name="raw_data", account_name="stdp100", container_name="raw",
+                              credentials=AccountKeyConfiguration(account_key="S3CR3T-KEY=="))
+    got = ml_client.datastores.create_or_update(blob)
+    sas = AzureDataLakeGen2Datastore(name="lake", account_name="stdp100", filesystem="fs")
+    ml_client.datastores.create_or_update(sas)
+    assert isinstance(got, AzureBlobDatastore) and got.container_name == "raw"
+    assert isinstance(got.credentials, AccountKeyConfiguration) and got.credentials.account_key is None
+    ml_client.datastores.get("raw_data", include_secrets=True)
+    out = capsys.readouterr().out
+    assert "S3CR3T" not in out and "include_secrets=True" in out
+    db = b"".join(p.read_bytes() for p in ml_client.store.root.glob("registry.db*"))
+    assert b"S3CR3T" not in db
+    ml_client.datastores.create_or_update(AzureBlobDatastore(
+        name="sasstore", account_name="a", container_name="c", credentials=SasTokenConfiguration(sas_token="sv=XYZ")))
+    assert b"sv=XYZ" not in b"".join(p.read_bytes() for p in ml_client.store.root.glob("registry.db*"))
+    ml_client.datastores.delete("raw_data")
+    with pytest.raises(ResourceNotFoundError, match=r"'raw_data'.*existing: .*workspaceblobstore"):
+        ml_client.datastores.get("raw_data")
+
+
+def test_uri_forms_resolve_to_local_folders(ml_client):
+    folder = ml_client.store.datastore_path("workspaceblobstore") / "data"
+    folder.mkdir(parents=True)
+    (folder / "a.csv").write_text("x\n1\n")
+    short = "azureml://datastores/workspaceblobstore/paths/data/a.csv"
+    long = ("azureml://subscriptions/sub/resourcegroups/rg/workspaces/ws/datastores/workspaceblobstore/paths/"
+            "data/a.csv")
+    assert resolve_path(ml_client, short) == folder / "a.csv" == resolve_path(ml_client, long)
+    with pytest.raises(ResourceNotFoundError, match=r"'nostore'.*workspaceblobstore"):
+        resolve_path(ml_client, "azureml://datastores/nostore/paths/a.csv")
+    with pytest.raises(ValidationException, match="does not exist"):
+        resolve_path(ml_client, "azureml://datastores/workspaceblobstore/paths/data/missing.csv")
+    with pytest.raises(ValidationException, match="cannot reach"):
+        resolve_path(ml_client, "wasbs://c@acct.blob.core.windows.net/a.csv")
+    job_out = ml_client.store.job_dir("job1") / "outputs" / "model_output"
+    job_out.mkdir(parents=True)
+    ml_client.store.put_job("job1", {}, status="Completed")
+    assert resolve_path(ml_client, "azureml://jobs/job1/outputs/model_output/paths/") == job_out
+    with pytest.raises(ResourceNotFoundError, match="model_output"):
+        resolve_path(ml_client, "azureml://jobs/job1/outputs/other/paths/")
+    assert parse_asset_ref("azureml:diabetes:2") == ("diabetes", "2", None)
+    assert parse_asset_ref("azureml:diabetes@latest") == ("diabetes", None, "latest")
+    with pytest.raises(ValidationException):
+        parse_asset_ref("azureml:bad name")
