@@ -22,7 +22,7 @@ def test_build_writes_lab_and_is_byte_identical(repo, tmp_path_factory, capsys):
     shutil.copytree(repo / "solutions", other / "solutions")
     assert build.main(["--root", str(other)]) == 0
     assert (other / "labs" / "01_tiny.ipynb").read_bytes() == first
-    assert "1 labs (1 written)" in capsys.readouterr().out
+    assert "1 labs (1 files written)" in capsys.readouterr().out
 
 
 def test_markers_become_blanks_with_indentation_kept(repo):
@@ -96,7 +96,7 @@ def test_no_solutions_is_zero_labs(tmp_path, capsys):
     ("# BEGIN SOLUTION\nx = 4", None, "never closed"),
     ("x = 4\n# END SOLUTION", None, "without a `# BEGIN SOLUTION`"),
     ("job = command(  # SOLUTION\n    code='.')", None, "not valid Python"),
-    ("for i in range(3):  # SOLUTION\n    pass", None, "not a whole statement"),
+    ("while True:  # SOLUTION\n    pass", None, "not a whole statement"),
     ("# SOLUTION\nx = 4", None, "alone on a line"),
 ])
 def test_invalid_solutions_fail_with_clear_message(repo, capsys, work, check, message):
@@ -129,3 +129,46 @@ def test_cells_without_ids_get_stable_ids(repo):
     (repo / "labs" / "01_tiny.ipynb").unlink()
     build.main(["--root", str(repo)])
     assert (repo / "labs" / "01_tiny.ipynb").read_bytes() == first
+
+
+def test_support_files_are_mirrored(repo, capsys):
+    (repo / "solutions" / "src" / "05").mkdir(parents=True)
+    (repo / "solutions" / "src" / "05" / "train.py").write_text("print('train')\n")
+    (repo / "solutions" / "predictions.csv").write_text("a\n")  # a run product, not a lab source
+    assert build.main(["--root", str(repo)]) == 0
+    assert (repo / "labs" / "src" / "05" / "train.py").read_text() == "print('train')\n"
+    assert not (repo / "labs" / "predictions.csv").exists()
+    (repo / "solutions" / "src" / "05" / "train.py").write_text("print('v2')\n")
+    (repo / "labs" / "src" / "05" / "old.py").write_text("")
+    assert build.main(["--root", str(repo), "--check"]) == 1
+    err = capsys.readouterr().err
+    assert "different: labs/src/05/train.py" in err
+    assert "extra:     labs/src/05/old.py (no solutions/src/05/old.py)" in err
+    assert build.main(["--root", str(repo)]) == 0
+    assert build.main(["--root", str(repo), "--check"]) == 0
+
+
+def test_block_headers_keep_their_body(repo):
+    work = ("for rate in [1, 2]:\n"
+            "    with open('x') as fh:  # SOLUTION\n"
+            "        pass\n"
+            "    with mlflow.start_run(nested=True):  # SOLUTION\n"
+            "        pass\n"
+            "for i in range(3):  # SOLUTION\n"
+            "    if i > 1:  # SOLUTION\n"
+            "        pass\n"
+            "    elif i == 0:  # SOLUTION\n"
+            "        pass")
+    nbformat.write(solution_notebook(work=work), repo / "solutions" / "01_tiny.ipynb")
+    assert build.main(["--root", str(repo)]) == 0
+    assert lab_of(repo).cells[3].source == (
+        "for rate in [1, 2]:\n"
+        "    with ... as fh:  # YOUR CODE HERE\n"
+        "        pass\n"
+        "    with ...:  # YOUR CODE HERE\n"
+        "        pass\n"
+        "for i in ...:  # YOUR CODE HERE\n"
+        "    if ...:  # YOUR CODE HERE\n"
+        "        pass\n"
+        "    elif ...:  # YOUR CODE HERE\n"
+        "        pass")

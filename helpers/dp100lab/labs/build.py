@@ -6,7 +6,7 @@
 Markers in solution code cells:
   `x = expr  # SOLUTION`                 -> `x = ...  # YOUR CODE HERE`   (also `name=expr,` and `"key": expr,`)
   `# BEGIN SOLUTION` ... `# END SOLUTION` -> `# YOUR CODE HERE` and `...`, at the marker's indentation
-Markdown cells tagged "solution" are removed. Every solution must have at least one marker and one cell
+Markdown cells tagged "solution" are removed. Files under solutions/src/ are copied to labs/src/. Every solution must have at least one marker and one cell
 tagged "check". Output is deterministic: the same solutions give byte-identical labs.
 """
 
@@ -95,12 +95,35 @@ def blank_line(line: str, where: str) -> str:
         if isinstance(node, ast.Return):
             return f"{indent}return ...  {BLANK}"
         return f"{indent}...  {BLANK}"
+    if stmt.endswith(":"):  # a block header: blank its expression, keep the body for the learner
+        header = _blank_header(stmt)
+        if header:
+            return f"{indent}{header}  {BLANK}"
     for pattern in (KWARG, DICT_ENTRY):
         match = pattern.match(stmt)
         if match:
             return f"{indent}{match.group(1)}...{match.group(3)}  {BLANK}"
-    raise BuildError(f"{where}: `# SOLUTION` is on a line that is not a whole statement, keyword argument or "
-                     f"dict entry: {stmt!r}. Wrap the lines in `# BEGIN SOLUTION` / `# END SOLUTION` instead.")
+    raise BuildError(f"{where}: `# SOLUTION` is on a line that is not a whole statement, keyword argument, dict "
+                     f"entry or with/for/if header: {stmt!r}. Wrap the lines in `# BEGIN SOLUTION` / "
+                     "`# END SOLUTION` instead.")
+
+
+def _blank_header(stmt: str) -> str | None:
+    """`with expr as x:` -> `with ... as x:`, `for x in expr:` -> `for x in ...:`, `if/elif expr:` -> `if ...:`."""
+    if re.match(r"^elif\b", stmt):
+        return "elif ...:"
+    try:
+        node = ast.parse(stmt + "\n    pass").body[0]
+    except SyntaxError:
+        return None
+    if isinstance(node, ast.With) and len(node.items) == 1:
+        target = node.items[0].optional_vars
+        return f"with ... as {ast.get_source_segment(stmt, target)}:" if target is not None else "with ...:"
+    if isinstance(node, ast.For):
+        return f"for {ast.get_source_segment(stmt, node.target)} in ...:"
+    if isinstance(node, ast.If):
+        return "if ...:"
+    return None  # while (would loop forever on `...`), def, class, try: use a block marker
 
 
 def blank_source(source: str, where: str) -> tuple[str, int]:
@@ -211,9 +234,20 @@ def render(nb: nbformat.NotebookNode) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def generate(repo: Repo) -> tuple[dict[Path, str], list[str]]:
-    """{lab path: text} for every solution, and the errors of solutions that cannot be built."""
-    labs: dict[Path, str] = {}
+SUPPORT = "src"  # solutions/src/ (scripts, YAML, conda files the notebooks use) is mirrored to labs/src/
+_SKIP = {"__pycache__", ".ipynb_checkpoints", ".DS_Store"}
+
+
+def _support_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not _SKIP.intersection(p.parts)
+                  and not p.name.endswith(".pyc"))
+
+
+def generate(repo: Repo) -> tuple[dict[Path, bytes], list[str]]:
+    """{labs/ path: content} for every solution and support file, and the errors of solutions that cannot build."""
+    labs: dict[Path, bytes] = {}
     errors: list[str] = []
     if not repo.solutions.is_dir():
         return labs, errors
@@ -222,31 +256,37 @@ def generate(repo: Repo) -> tuple[dict[Path, str], list[str]]:
         lab_rel = f"labs/{path.name}"
         try:
             nb = nbformat.read(path, as_version=4)
-            labs[repo.labs / path.name] = render(make_lab(nb, solution_rel, lab_rel))
+            labs[repo.labs / path.name] = render(make_lab(nb, solution_rel, lab_rel)).encode("utf-8")
         except BuildError as exc:
             errors.append(str(exc))
         except Exception as exc:  # unreadable notebook JSON etc.: name the file and the reason
             errors.append(f"{solution_rel}: cannot read it as a notebook ({type(exc).__name__}: {exc}).")
+    for path in _support_files(repo.solutions / SUPPORT):
+        labs[repo.labs / path.relative_to(repo.solutions)] = path.read_bytes()
     return labs, errors
 
 
 def _existing_labs(repo: Repo) -> list[Path]:
+    """Files in labs/ that the build owns: NN_*.ipynb and everything under labs/src/."""
     if not repo.labs.is_dir():
         return []
-    return sorted(p for p in repo.labs.iterdir() if NOTEBOOK.match(p.name))
+    notebooks = [p for p in repo.labs.iterdir() if NOTEBOOK.match(p.name)]
+    return sorted(notebooks + _support_files(repo.labs / SUPPORT))
 
 
-def drift(repo: Repo, labs: dict[Path, str]) -> list[str]:
-    """Lines describing every lab that is missing, different or has no solution."""
+def drift(repo: Repo, labs: dict[Path, bytes]) -> list[str]:
+    """Lines describing every lab file that is missing, different or has no source in solutions/."""
     problems = []
-    for path, text in labs.items():
+    for path, content in labs.items():
+        rel = path.relative_to(repo.root).as_posix()
         if not path.exists():
-            problems.append(f"missing:   labs/{path.name}")
-        elif path.read_bytes() != text.encode("utf-8"):
-            problems.append(f"different: labs/{path.name}")
+            problems.append(f"missing:   {rel}")
+        elif path.read_bytes() != content:
+            problems.append(f"different: {rel}")
     for path in _existing_labs(repo):
         if path not in labs:
-            problems.append(f"extra:     labs/{path.name} (no solutions/{path.name})")
+            source = (repo.solutions / path.relative_to(repo.labs)).relative_to(repo.root).as_posix()
+            problems.append(f"extra:     {path.relative_to(repo.root).as_posix()} (no {source})")
     return problems
 
 
@@ -270,19 +310,21 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {line}", file=sys.stderr)
             print("Run `make labs` and commit the result.", file=sys.stderr)
             return 1
-        print(f"{len(labs)} labs up to date with solutions/.")
+        count = sum(NOTEBOOK.match(p.name) is not None and p.parent == repo.labs for p in labs)
+        print(f"{count} labs up to date with solutions/.")
         return 0
     changed = 0
-    for path, text in labs.items():
-        if not path.exists() or path.read_bytes() != text.encode("utf-8"):
+    for path, content in labs.items():
+        if not path.exists() or path.read_bytes() != content:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(text.encode("utf-8"))
+            path.write_bytes(content)
             changed += 1
     for path in _existing_labs(repo):
         if path not in labs:
-            path.unlink()  # labs/ is generated: a lab without a solution is stale
-            print(f"removed labs/{path.name} (no solutions/{path.name})")
-    print(f"{len(labs)} labs ({changed} written) in {repo.labs}.")
+            path.unlink()  # labs/ is generated: a file without a source in solutions/ is stale
+            print(f"removed {path.relative_to(repo.root).as_posix()} (no source in solutions/)")
+    count = sum(NOTEBOOK.match(p.name) is not None and p.parent == repo.labs for p in labs)
+    print(f"{count} labs ({changed} files written) in {repo.labs}.")
     return 0
 
 
