@@ -90,3 +90,35 @@ def test_text_fallback_asks_then_explains_and_reveals_without_stdin():
 def test_quiz_unknown_ids_say_so():
     with pytest.raises(ValueError, match=r"unknown question id\(s\) \['nope'\]"):
         quiz(ids=["nope"], bank=load_bank(GOOD), widgets=False)
+
+
+def test_cli_register_adds_the_four_commands():
+    import argparse
+
+    from dp100lab.exam.cli import register
+
+    ap = argparse.ArgumentParser(prog="dp100")
+    register(ap.add_subparsers(dest="command"))
+    for cmd in ("quiz", "exam", "progress", "coverage"):
+        assert callable(ap.parse_args([cmd]).func)
+    args = ap.parse_args(["exam", "--minutes", "30", "--questions", "20"])
+    assert (args.minutes, args.questions, args.new) == (30.0, 20, False)
+    assert ap.parse_args(["exam"]).minutes == 100  # the default time limit
+
+
+def test_quiz_cell_runs_in_a_real_kernel(tmp_path):
+    """The cell a teaching notebook ends with: widgets in a kernel, and the text fallback when asked for."""
+    import nbclient
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(f"from dp100lab.exam import quiz\nfrom dp100lab.exam.bank import load_bank\n"
+                                  f"bank = load_bank({str(GOOD)!r})\nquiz(module='07', bank=bank)"),
+        nbformat.v4.new_code_cell("quiz(module='07', bank=bank, widgets=False)"),
+    ]
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    widget_out, text_out = nb.cells[0].outputs, nb.cells[1].outputs
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in widget_out)
+    text = "".join(o.get("text", "") for o in text_out)
+    assert "Which two are early termination policies" in text and "Right answer: A, B" in text

@@ -16,4 +16,15 @@ def quiz(*args, **kwargs):
     return _quiz(*args, **kwargs)
 
 
-__all__ = ["DATA_DIR", "quiz"]
+__all__ = ["DATA_DIR", "quiz", "show_progress"]
+
+
+def show_progress(bank=None):
+    """Notebook view of `dp100 progress`: the mastery table, modules to revisit, and the plot inline."""
+    import sys
+
+    from .bank import load_bank
+    from .progress import report
+    from .store import ProgressStore
+
+    report(bank or load_bank(), ProgressStore(), sys.stdout, show=True)

@@ -47,7 +47,7 @@ def build_exam(bank: Bank, n: int = 50, seed: int | None = None) -> list[str]:
         if q.case:
             cases.setdefault(q.case, []).append(q)
     case_block: list[Question] = []
-    fitting = [c for c, qs in sorted(cases.items()) if len(qs) <= max(3, n // 8)]
+    fitting = [c for c, qs in sorted(cases.items()) if len(qs) <= max(3, n // 6)]  # a case is ~4-8 questions
     if fitting:
         case_block = cases[rng.choice(fitting)]
         for q in case_block:
