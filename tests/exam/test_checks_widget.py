@@ -31,7 +31,8 @@ def test_right_answer_failing_is_reported():
     q = load_bank(GOOD).by_id()["t-code-1"]
     q.answer = "B"
     res = run_check(q)
-    assert not res.ok and "right answer B fails: AssertionError" in res.problems
+    assert not res.ok
+    assert 'right answer B fails: AssertionError (check.verify line 1: assert spec["type"] == "uri_file")' in res.problems
     assert any(p.startswith("distractor A runs without error") for p in res.problems)
 
 
