@@ -112,7 +112,20 @@ def markdown(cov: dict[str, list[Row]]) -> str:
             out.append("")
         unc = [r.skill for r in rows if r.uncovered]
         out += [f"**Uncovered:** {', '.join(unc) if unc else 'none'}", ""]
+    new, dropped = crosswalk_summary()
+    ai_text = {s: sk.text for s, sk in ai.skills.items()}
+    out += ["## From DP-100 to AI-300 (outlines/crosswalk.yaml)", "",
+            "New in AI-300 (no DP-100 skill maps to them): " + "; ".join(f"{s} {ai_text[s]}" for s in new) + ".", ""]
+    out += ["Dropped from AI-300: " + ("; ".join(f"{k} ({v})" for k, v in dropped.items()) or "none") + ".", ""]
     return "\n".join(out)
+
+
+def crosswalk_summary() -> tuple[list[str], dict[str, str]]:
+    """(AI-300 skills that no DP-100 skill maps to = new in AI-300, DP-100 skills AI-300 drops -> why)."""
+    cw, notes = outlines.crosswalk(), outlines.crosswalk_notes()
+    mapped = {a for ids in cw.values() for a in ids}
+    new = [s for s in outlines.ai300().skills if s not in mapped]
+    return new, {k: notes.get(k, "") for k, v in cw.items() if not v}
 
 
 def write_markdown(cov: dict[str, list[Row]], path: Path | None = None) -> Path:
