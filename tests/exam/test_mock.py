@@ -166,3 +166,17 @@ def test_dp100_exam_end_to_end_from_stdin(home):
     assert "Resuming the mock exam" in r2.stdout and "4 question(s) unanswered" in r2.stdout
     assert "Mock exam results: 5 questions" in r2.stdout and "ESTIMATE" in r2.stdout
     assert not (home / "progress" / "mock_session.json").exists()
+
+
+def test_one_letter_answer_wins_over_command_letter(make_bank):
+    yn = {"id": "yn-1", "type": "yesno", "stem": "Is a batch endpoint invoked asynchronously?",
+          "statements": ["It is asynchronous."], "answer": [False],
+          "explanation": {"summary": "s", "options": {"1": "e"}}, "skills": ["dp100-3.4.6"], "difficulty": 1,
+          "module": "10", "reference": "https://learn.microsoft.com/"}
+    bank = load_bank(make_bank({"a.yaml": {"questions": [yn]}}))
+    clock, out = FakeClock(), io.StringIO()
+    ex, _ = _exam(bank, clock, [], out=out)
+    ex.start(n=1, seed=0)
+    ex.input_fn = script(["n", "finish"], clock, 1)  # "n" is the answer No here, not "next"
+    res = ex.run()
+    assert res["raw"] == 1.0

@@ -20,7 +20,8 @@ from .validate import domain_of
 
 PASS_MARK = 700
 COMMANDS = ("Commands: an answer · m mark/unmark for review · n next · p previous · g N go to question N · "
-            "r review list · t time left · f finish · q save and quit")
+            "r review list · t time left · f finish · q save and quit (type the word, e.g. next, when the letter "
+            "is also an answer)")
 ESTIMATE_NOTE = ("This scaled score is an ESTIMATE: your raw percentage mapped linearly onto 1-1000 (70% -> 700). "
                  "Microsoft scales each exam form its own way and does not publish how; it is not Microsoft's scaling.")
 
@@ -163,6 +164,12 @@ class MockExam:
     def command(self, text: str) -> str | None:
         st, low = self.state, text.lower()
         qids, cur = st["qids"], st["current"]
+        if len(low) == 1 and cur < len(qids):
+            try:  # a one-letter answer wins over a command letter (option F, a single Yes/No statement, ...)
+                parse_answer(self.by_id[qids[cur]], text)
+                low = "\0answer"
+            except ValueError:
+                pass
         if low in ("q", "quit", "exit"):
             return "quit"
         if low in ("f", "finish"):
