@@ -51,7 +51,7 @@ def test_store_persists_across_sessions_and_writes_atomically(home):
     s = ProgressStore()
     s.record("q1", 0.0, "practice")
     s.record("q2", 1.0, "practice", marked=True)
-    files = sorted(p.name for p in (home / "progress").iterdir())
+    files = sorted(p.name for p in (home / "progress").iterdir() if not p.name.startswith("."))
     assert files == ["progress.json"]  # no temp files left behind
     s2 = ProgressStore()
     assert [a["qid"] for a in s2.attempts] == ["q1", "q2"] and s2.data["marked"] == ["q2"]
@@ -118,3 +118,12 @@ def test_review_cli_brings_back_wrong_answers(home):
                        input="A\n", capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "Review: 1 question(s) due" in r.stdout and "t-single-1" in r.stdout and "✓ Correct" in r.stdout
+
+
+def test_two_writers_do_not_overwrite_each_other(home):
+    """A notebook kernel and a terminal share the store: each re-reads under a lock before writing."""
+    a, b = ProgressStore(), ProgressStore()
+    a.record("qa", 0.0, "notebook")
+    b.record("qb", 0.0, "practice")  # b was opened before a wrote: a's answer must survive
+    assert [x["qid"] for x in ProgressStore().attempts] == ["qa", "qb"]
+    assert set(ProgressStore().data["cards"]) == {"qa", "qb"}

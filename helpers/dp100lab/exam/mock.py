@@ -240,8 +240,7 @@ class MockExam:
                "passed_estimate": scaled >= PASS_MARK, "minutes_used": round(st["elapsed_s"] / 60, 1),
                "per_domain": {d: round(sum(v) / len(v), 3) if v else None for d, v in per.items()},
                "wrong": wrong, "marked": list(st["marked"])}
-        self.store.data.setdefault("mocks", []).append({k: v for k, v in res.items() if k not in ("wrong", "marked")})
-        self.store.save()
+        self.store.add_mock({k: v for k, v in res.items() if k not in ("wrong", "marked")})
         self.path.unlink(missing_ok=True)
         self.say(self.results_text(res))
         return res

@@ -10,6 +10,7 @@ read is reported and moved aside as <name>.corrupt-<timestamp>, never silently o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -18,6 +19,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..workspace.store import default_root
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; single-writer use still works
+    fcntl = None
 
 VERSION = 1
 
@@ -75,13 +81,39 @@ class ProgressStore:
         self.dir = progress_dir(root)
         self.path = self.dir / "progress.json"
         self.out = out
-        data = read_json_or_quarantine(self.path, "attempts", out)
+        with self._locked():
+            self._load()
+
+    def _load(self) -> None:
+        data = read_json_or_quarantine(self.path, "attempts", self.out)
         self.data = data or {"version": VERSION, "attempts": [], "cards": {}, "marked": []}
         self.data.setdefault("cards", {})
         self.data.setdefault("marked", [])
 
+    @contextlib.contextmanager
+    def _locked(self):
+        """One writer at a time (a notebook kernel and a terminal may share the store)."""
+        if fcntl is None:
+            yield
+            return
+        with open(self.dir / ".progress.lock", "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def _update(self):
+        """Re-read, change, write, under the lock: another process's answers are never overwritten."""
+        with self._locked():
+            self._load()
+            yield self.data
+            atomic_write_json(self.path, self.data)
+
     def save(self) -> None:
-        atomic_write_json(self.path, self.data)
+        with self._locked():
+            atomic_write_json(self.path, self.data)
 
     @property
     def attempts(self) -> list[dict]:
@@ -92,16 +124,20 @@ class ProgressStore:
         from .srs import review
 
         at = at or now_iso()
-        self.attempts.append({"qid": qid, "score": round(float(score), 3), "mode": mode, "at": at})
-        marks = self.data["marked"]
-        if marked and qid not in marks:
-            marks.append(qid)
-        elif not marked and qid in marks and score >= 1:
-            marks.remove(qid)
-        self.data["cards"][qid] = review(self.data["cards"].get(qid), score, marked, at)
-        self.save()
+        with self._update() as data:
+            data["attempts"].append({"qid": qid, "score": round(float(score), 3), "mode": mode, "at": at})
+            marks = data["marked"]
+            if marked and qid not in marks:
+                marks.append(qid)
+            elif not marked and qid in marks and score >= 1:
+                marks.remove(qid)
+            data["cards"][qid] = review(data["cards"].get(qid), score, marked, at)
+
+    def add_mock(self, result: dict) -> None:
+        with self._update() as data:
+            data.setdefault("mocks", []).append(result)
 
     def mark(self, qid: str) -> None:
-        if qid not in self.data["marked"]:
-            self.data["marked"].append(qid)
-            self.save()
+        with self._update() as data:
+            if qid not in data["marked"]:
+                data["marked"].append(qid)
