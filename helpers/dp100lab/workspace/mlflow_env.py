@@ -48,8 +48,27 @@ def create_job_run(store: Any, experiment_name: str, job_name: str, display_name
     run_tags = {str(k): str(v) for k, v in (tags or {}).items()}
     # the job name is what Azure shows as the run id; keep it findable from MLflow too
     run_tags.update({"azureml.jobName": job_name, "mlflow.source.type": "JOB", "mlflow.user": _user()})
-    run = client(store).create_run(exp_id, run_name=display_name or job_name, tags=run_tags)
+    run = _named_run(job_name, lambda: client(store).create_run(exp_id, run_name=display_name or job_name,
+                                                                   tags=run_tags))
     return exp_id, run.info.run_id, run.info.artifact_uri
+
+
+def _named_run(job_name: str, create: Any) -> Any:
+    """Run `create` so the new run's id is the job name, as on Azure (`mlflow.get_run(job.name)` works there).
+
+    MLflow's SQL store always draws the id from uuid.uuid4().hex and has no parameter for it, so its module's
+    `uuid` is swapped for this one call.
+    """
+    from types import SimpleNamespace
+
+    from mlflow.store.tracking import sqlalchemy_store
+
+    real_uuid = sqlalchemy_store.uuid
+    sqlalchemy_store.uuid = SimpleNamespace(uuid4=lambda: SimpleNamespace(hex=job_name))
+    try:
+        return create()
+    finally:
+        sqlalchemy_store.uuid = real_uuid
 
 
 def artifact_dir(artifact_uri: str) -> Path:
