@@ -76,7 +76,8 @@ def test_backend_azure_without_config_says_what_to_do(home, monkeypatch):
         dp100lab.connect()
 
 
-def test_mlflow_runs_and_artifacts_land_in_the_store(home, monkeypatch, tmp_path):
+def test_mlflow_runs_and_artifacts_land_in_the_store(mlflow_home, monkeypatch, tmp_path):
+    home = mlflow_home
     monkeypatch.setenv("DP100LAB_BACKEND", "local")
     dp100lab.connect(quiet=True)
     exp_id = mlflow.create_experiment("exp-in-store")

@@ -34,7 +34,13 @@ def validate_mltable(folder: Path) -> None:
     import mltable
 
     try:
-        mltable.load(str(folder)).to_pandas_dataframe()
+        table = mltable.load(str(folder))
+        for entry in table.paths:  # a missing local file only shows when read: say so now, by name
+            for key in ("file", "folder"):
+                target = entry.get(key)
+                if target and "://" not in target and not (folder / target).exists():
+                    raise FileNotFoundError(f"{key} '{target}' listed in paths: is not in {folder}")
+        table.to_pandas_dataframe()
     except Exception as e:
         raise invalid(f"The MLTable in {folder} does not load: {type(e).__name__}: {str(e)[:400]}. Fix its 'paths:' "
                       f"(relative to the MLTable file) or 'transformations:', then test with "

@@ -8,6 +8,7 @@ The loaded entity also gets an ARM-style id and a creation_context, as entities 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, Optional, Type
 
 from azure.ai.ml.entities._system_data import SystemData
@@ -56,8 +57,9 @@ def from_row(cls: Type, row: dict, client: Any = None) -> Any:
         except AttributeError:
             pass
     try:
-        entity._creation_context = SystemData(created_at=row["created_at"], created_by="local user",
-                                              created_by_type="User", last_modified_at=row["updated_at"])
+        entity._creation_context = SystemData(created_at=datetime.fromisoformat(row["created_at"]),
+                                              created_by="local user", created_by_type="User",
+                                              last_modified_at=datetime.fromisoformat(row["updated_at"]))
     except AttributeError:
         pass
     return entity
