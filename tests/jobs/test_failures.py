@@ -70,7 +70,7 @@ def test_job_whose_processes_died_is_failed_on_next_start_and_nothing_else_chang
                                                                                   wait_status):
     (tmp_path / "d.csv").write_text("a,b\n1,2\n")
     ml_client.data.create_or_update(Data(name="diabetes", version="1", type="uri_file", path=str(tmp_path / "d.csv")))
-    done = ml_client.jobs.create_or_update(command(command="echo finished", environment="AzureML-x@latest"))
+    done = ml_client.jobs.create_or_update(command(command="echo finished", environment="AzureML-sklearn-1.5@latest"))
     ml_client.jobs.stream(done.name)
     victim = ml_client.jobs.create_or_update(command(code=src(SLEEPER), command="python train.py",
                                                      environment="AzureML-sklearn-1.5@latest"))

@@ -2,7 +2,7 @@
 import pytest
 import yaml
 from azure.ai.ml import Input, Output, command, load_job
-from azure.ai.ml.entities import Data
+from azure.ai.ml.entities import Data, Environment
 from azure.ai.ml.exceptions import ValidationException
 from azure.core.exceptions import ResourceNotFoundError
 
@@ -39,11 +39,11 @@ def test_every_input_kind_resolves_to_a_local_path(ml_client, src, tmp_path, cap
 
     first = ml_client.jobs.create_or_update(command(
         code=src(WRITER, "writer.py"), command="python writer.py ${{outputs.result}}",
-        outputs={"result": Output(type="uri_folder")}, environment="AzureML-x@latest"))
+        outputs={"result": Output(type="uri_folder")}, environment="AzureML-sklearn-1.5@latest"))
     ml_client.jobs.stream(first.name)
 
     job = command(
-        code=src(SHOW), environment="AzureML-x@latest",
+        code=src(SHOW), environment="AzureML-sklearn-1.5@latest",
         command=("python train.py --n ${{inputs.n}} --x ${{inputs.x}} --s ${{inputs.s}} --file ${{inputs.file}} "
                  "--folder ${{inputs.folder}} --asset ${{inputs.asset}} --ds ${{inputs.ds}} "
                  "--table ${{inputs.table}} --prev ${{inputs.prev}} $[[--missing ${{inputs.optional}}]]"),
@@ -66,7 +66,7 @@ def test_every_input_kind_resolves_to_a_local_path(ml_client, src, tmp_path, cap
 
 
 def test_missing_local_input_names_the_input_and_path(ml_client):
-    job = command(command="python train.py --data ${{inputs.training_data}}", environment="AzureML-x@latest",
+    job = command(command="python train.py --data ${{inputs.training_data}}", environment="AzureML-sklearn-1.5@latest",
                   inputs={"training_data": Input(type="uri_file", path="./nowhere/data.csv")})
     with pytest.raises(ValidationException, match=r"training_data.*nowhere/data\.csv"):
         ml_client.jobs.create_or_update(job)
@@ -76,22 +76,32 @@ def test_missing_local_input_names_the_input_and_path(ml_client):
 def test_unknown_data_version_lists_the_versions(ml_client, tmp_path):
     (tmp_path / "d.csv").write_text("a\n")
     ml_client.data.create_or_update(Data(name="diabetes", version="1", type="uri_file", path=str(tmp_path / "d.csv")))
-    job = command(command="python train.py --data ${{inputs.d}}", environment="AzureML-x@latest",
+    job = command(command="python train.py --data ${{inputs.d}}", environment="AzureML-sklearn-1.5@latest",
                   inputs={"d": Input(type="uri_file", path="azureml:diabetes:7")})
     with pytest.raises(ResourceNotFoundError, match=r"diabetes.*7.*diabetes:1"):
         ml_client.jobs.create_or_update(job)
 
 
 def test_unknown_environment_version_lists_the_versions(ml_client):
-    ml_client.store.put("environment", "sklearn-env", "1", {"name": "sklearn-env", "version": "1",
-                                                          "image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04"})
+    ml_client.environments.create_or_update(Environment(name="sklearn-env", version="1",
+                                                        image="mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04"))
     job = command(command="echo hi", environment="azureml:sklearn-env:3")
     with pytest.raises(ResourceNotFoundError, match=r"sklearn-env.*'3'.*sklearn-env:1"):
         ml_client.jobs.create_or_update(job)
 
 
+def test_environment_packages_missing_here_warn_in_one_line(ml_client, capsys):
+    env = Environment(image="mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04",
+                      conda_file={"dependencies": ["python=3.11", {"pip": ["scikit-learn", "no-such-package-xyz"]}]})
+    returned = ml_client.jobs.create_or_update(command(command="echo hi", environment=env))
+    warnings = [ln for ln in capsys.readouterr().out.splitlines() if "not importable" in ln]
+    assert len(warnings) == 1 and "no-such-package-xyz" in warnings[0] and "scikit-learn" not in warnings[0]
+    ml_client.jobs.stream(returned.name)
+    assert ml_client.jobs.get(returned.name).status == "Completed"
+
+
 def test_unknown_compute_fails_like_azure(ml_client):
-    job = command(command="echo hi", environment="AzureML-x@latest", compute="no-such-cluster")
+    job = command(command="echo hi", environment="AzureML-sklearn-1.5@latest", compute="no-such-cluster")
     with pytest.raises(ResourceNotFoundError, match="Not found compute with name no-such-cluster"):
         ml_client.jobs.create_or_update(job)
 
@@ -120,7 +130,7 @@ def test_yaml_job_round_trip(ml_client, src, tmp_path, capsys):
 def test_later_job_kinds_say_which_module_brings_them(ml_client):
     from azure.ai.ml.sweep import Choice
 
-    job = command(command="python train.py --c ${{inputs.c}}", environment="AzureML-x@latest", inputs={"c": 1.0})
+    job = command(command="python train.py --c ${{inputs.c}}", environment="AzureML-sklearn-1.5@latest", inputs={"c": 1.0})
     sweep = job(c=Choice([0.1, 1.0])).sweep(primary_metric="accuracy", goal="maximize", sampling_algorithm="random")
     with pytest.raises(NotImplementedError, match="module 07"):
         ml_client.jobs.create_or_update(sweep)

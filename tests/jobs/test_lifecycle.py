@@ -79,6 +79,13 @@ def test_job_runs_to_completed_with_metrics_in_its_run(ml_client, src, tmp_path,
     assert (tmp_path / "d3/named-outputs/model/weights.txt").exists()
     assert (tmp_path / "d3/artifacts/outputs/notes.txt").exists()
 
+    # a fetched job sent back with new metadata is updated, not resubmitted (as azure-ai-ml does)
+    fetched.display_name = "ridge baseline"
+    fetched.tags = {"stage": "baseline"}
+    updated = ml_client.jobs.create_or_update(fetched)
+    assert updated.name == returned.name and updated.display_name == "ridge baseline"
+    assert ml_client.jobs.get(returned.name).tags == {"stage": "baseline"}
+
     # list, archive, restore
     assert [j.name for j in ml_client.jobs.list()] == [returned.name]
     ml_client.jobs.archive(returned.name)
@@ -92,7 +99,7 @@ def test_job_runs_to_completed_with_metrics_in_its_run(ml_client, src, tmp_path,
 def test_download_refuses_a_running_job(ml_client, src):
     from azure.ai.ml.exceptions import JobException
 
-    job = command(code=src("import time; time.sleep(60)\n"), command="python train.py", environment="azureml:AzureML-x@latest")
+    job = command(code=src("import time; time.sleep(60)\n"), command="python train.py", environment="azureml:AzureML-sklearn-1.5@latest")
     returned = ml_client.jobs.create_or_update(job, experiment_name="waiting")
     assert ml_client.jobs.get(returned.name).experiment_name == "waiting"
     with pytest.raises(JobException, match="Download is allowed only in states"):

@@ -19,7 +19,7 @@ from typing import Any, Optional
 from azure.ai.ml.entities import Environment
 from azure.core.exceptions import ResourceNotFoundError
 
-from .errors import invalid, missing_path, not_found, note
+from .errors import invalid, missing_path, note
 from .store import Store
 from . import uris
 
@@ -28,7 +28,7 @@ PATH_TYPES = ("uri_file", "uri_folder", "mltable") + MODEL_TYPES
 _BINDING = re.compile(r"\$\{\{\s*(inputs|outputs)\.([A-Za-z0-9_]+)\s*\}\}")
 _OPTIONAL = re.compile(r"\$\[\[(.*?)\]\]", re.DOTALL)
 _SKIP = (".git", "__pycache__", ".ipynb_checkpoints", "*.pyc", ".amlignore", ".DS_Store")
-_noted_computes: set[str] = set()
+_noted: set[str] = set()  # one line per compute/environment per process, not per job
 
 
 def base_path(job: Any) -> Path:
@@ -66,57 +66,44 @@ def check_compute(client: Any, compute: Optional[str]) -> str:
                     f"name, or leave compute out to run on serverless compute.") from e
     if found is None:
         return "local" if name == "local" else "serverless"
-    if name not in _noted_computes:
-        _noted_computes.add(name)
-        note(f"compute '{name}': the job runs as a process on this machine; on Azure it would queue on "
-             f"that compute's nodes.")
+    _note_once(f"compute:{name}", f"compute '{name}': the job runs as a process on this machine; on Azure it "
+                                  f"would queue on that compute's nodes.")
     return name
 
 
+def _note_once(key: str, message: str) -> None:
+    if key not in _noted:
+        _noted.add(key)
+        note(message)
+
+
 def check_environment(client: Any, env: Any) -> Optional[Any]:
-    """The Environment entity the job names (None for curated/registry ones), or a not-found error."""
-    if env is None:
-        return None
-    if isinstance(env, Environment):
+    """The Environment entity the job names; unknown names/versions fail listing what exists (environments.get)."""
+    if env is None or isinstance(env, Environment):
         return env
     text = str(env)
     if text.startswith("azureml://registries/"):
-        note(f"environment '{text}' comes from a registry: on Azure its image would be pulled; here the job "
-             f"runs in the lab's Python.")
+        _note_once(text, f"environment '{text}' comes from a registry: on Azure its image would be pulled; here "
+                         f"the job runs in the lab's Python.")
         return None
     name, version, label = uris.parse_asset_ref(text)
-    row = client.store.get("environment", name, version=version, label=label)
-    if row is not None:
-        try:
-            return client.environments.get(name, version=row["version"])
-        except Exception:  # the registry row is enough to run; the entity is only for the package check
-            return None
-    if name.lower().startswith("azureml-") and not client.store.list("environment", name):
-        note(f"curated environment '{name}': on Azure its image would be used; here the job runs in the "
-             f"lab's Python.")
-        return None
-    versions = [r["version"] for r in client.store.list("environment", name, include_archived=True)]
-    raise not_found("environment", name, version or label,
-                    available=[f"{name}:{v}" for v in versions] or client.store.names("environment"),
-                    hint="Register it with ml_client.environments.create_or_update(...) or use an existing "
-                         "version (ml_client.environments.list(name=...)).")
+    entity = client.environments.get(name, version=version, label=label)
+    if (entity.tags or {}).get("curated") == "true":
+        _note_once(name, f"curated environment '{name}': on Azure the job would run in its image; here it runs "
+                         f"in the lab's Python.")
+    return entity
 
 
 def warn_packages(client: Any, env: Optional[Any]) -> None:
     """ONE line when the environment's packages are not importable in the lab's Python."""
     if env is None:
         return
-    try:
-        from .environments import check_importable
-    except ImportError:
-        return
-    try:
-        missing = check_importable(env)
-    except Exception:
-        return
-    if missing and not isinstance(missing, bool):
-        names = ", ".join(missing) if isinstance(missing, (list, tuple, set)) else str(missing)
-        note(f"environment '{env.name}' lists packages not importable here ({names}); the job runs in the "
+    from .environments import check_importable
+
+    missing = check_importable(env)
+    if missing:
+        names = ", ".join(missing)
+        note(f"environment '{env.name or 'inline'}' lists packages not importable here ({names}); the job runs in the "
              f"lab's Python and may fail where it imports them (on Azure the image would have them).")
 
 
