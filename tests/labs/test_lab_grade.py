@@ -28,19 +28,24 @@ def test_errors_are_reported_with_the_cell_and_what_to_do(tmp_path, capsys):
     nb = solution_notebook(
         work="x = ...  # YOUR CODE HERE\ny = x + 1",
         check="lab.check('x is 4', lambda: x, 4)\nlab.summary()",
-        extra_cells=[new_code_cell("raise ValueError('the data folder is empty')")],
+        extra_cells=[new_code_cell("raise ValueError('the data folder is empty')"),
+                     new_code_cell("import no_such_module_dp100")],
     )
     path = tmp_path / "01_tiny.ipynb"
     nbformat.write(nb, path)
     result = grade.grade(path, timeout=120)
     assert not result.ok
-    assert [(e.index, e.ename) for e in result.errors] == [(3, "TypeError"), (6, "ValueError")]
+    assert [(e.index, e.ename) for e in result.errors] == [
+        (3, "TypeError"), (6, "ValueError"), (7, "ModuleNotFoundError")]
     assert result.errors[0].in_blank and not result.errors[1].in_blank
+    # after a blank an error may be its consequence, but a missing module never is
+    assert [e.explained_by_blanks for e in result.errors] == [True, True, False]
     text = grade.format_grade(result)
     assert "! cell 3 raised TypeError: unsupported operand type(s) for +: 'ellipsis' and 'int'" in text
     assert "What to do: this cell still has a blank" in text
     assert "! cell 6 raised ValueError: the data folder is empty" in text
-    assert "0/1 checks passed (1 not done yet); 2 cell(s) raised errors" in text
+    assert "probably a blank above is not filled in yet" in text
+    assert "0/1 checks passed (1 not done yet); 3 cell(s) raised errors" in text
 
 
 def test_missing_notebook_and_no_checks(tmp_path, capsys):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -31,25 +30,10 @@ def select(folder: Path, modules: list[str]) -> list[Path]:
     return sorted(wanted)
 
 
-def stage(root: Path, folder: Path, tmp: Path) -> Path:
-    """A throwaway copy of `folder` with its sibling folders linked, so ../datasets still resolves."""
-    for entry in root.iterdir():
-        if entry.name.startswith(".") or entry.resolve() == folder.resolve():
-            continue
-        try:
-            (tmp / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
-        except OSError:  # no symlinks (some Windows setups): copy the small data folders instead
-            if entry.name == "datasets" and entry.is_dir():
-                shutil.copytree(entry, tmp / entry.name)
-    copy = tmp / folder.name
-    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    return copy
-
-
 def run_course(folder: Path, modules: list[str], timeout: int, fresh_store: bool) -> tuple[list[tuple], int]:
     from tqdm import tqdm
 
-    from ..labs.execute import run_notebook
+    from ..labs.execute import run_notebook, stage_copy
 
     notebooks = select(folder, modules)
     rows: list[tuple] = []
@@ -57,7 +41,7 @@ def run_course(folder: Path, modules: list[str], timeout: int, fresh_store: bool
         return rows, 0
     with tempfile.TemporaryDirectory(prefix="dp100lab-course-") as tmp:
         tmp_path = Path(tmp)
-        copy = stage(folder.parent, folder, tmp_path)
+        copy = stage_copy(folder, tmp_path)
         env: dict[str, str | None] = {}
         if fresh_store:
             env["DP100LAB_HOME"] = str(tmp_path / "store")  # one store for the whole run: later modules reuse

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -15,6 +16,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from traitlets import default
 
+STRUCTURAL_ERRORS = ("SyntaxError", "IndentationError", "ImportError", "ModuleNotFoundError")
 DEFAULT_TIMEOUT = 600  # seconds per cell; a local job or AutoML run inside a cell can take minutes
 
 
@@ -45,6 +47,7 @@ class CellError:
     ename: str
     evalue: str
     source: str
+    after_blank: bool = False  # an earlier cell still holds a YOUR CODE HERE blank
 
     @property
     def first_line(self) -> str:
@@ -60,6 +63,11 @@ class CellError:
         """An error a learner's unfilled blank explains (cell has YOUR CODE HERE, or an undefined name/`...`)."""
         return ("YOUR CODE HERE" in self.source or self.ename in ("NameError", "NotImplementedError")
                 or "ellipsis" in self.evalue.lower())
+
+    @property
+    def explained_by_blanks(self) -> bool:
+        """In a blank, or after one and not a kind of error that blanks cannot cause (broken code, missing module)."""
+        return self.in_blank or (self.after_blank and self.ename not in STRUCTURAL_ERRORS)
 
 
 @dataclass
@@ -92,15 +100,34 @@ def patched_environ(values: dict[str, str | None]) -> Iterator[None]:
                 os.environ[key] = value
 
 
+def stage_copy(folder: Path, tmp: Path) -> Path:
+    """A throwaway copy of `folder` in tmp, its sibling folders linked so ../datasets still resolves."""
+    folder = Path(folder).resolve()
+    for entry in folder.parent.iterdir():
+        if entry.name.startswith(".") or entry == folder:
+            continue
+        try:
+            (tmp / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+        except OSError:  # no symlinks (some Windows setups): copy the data folder at least
+            if entry.name == "datasets" and entry.is_dir():
+                shutil.copytree(entry, tmp / entry.name)
+    copy = tmp / folder.name
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    return copy
+
+
 def _errors_of(nb: nbformat.NotebookNode) -> list[CellError]:
     errors = []
+    seen_blank = False
     for index, cell in enumerate(nb.cells, start=1):
         if cell.cell_type != "code":
             continue
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                errors.append(CellError(index, output.get("ename", ""), output.get("evalue", ""), cell.source))
+                errors.append(CellError(index, output.get("ename", ""), output.get("evalue", ""), cell.source,
+                                        after_blank=seen_blank))
                 break
+        seen_blank = seen_blank or "YOUR CODE HERE" in cell.source
     return errors
 
 

@@ -33,12 +33,12 @@ class Grade:
         return bool(self.checks) and self.passed == len(self.checks) and not self.errors and not self.aborted
 
 
-def grade(path: str | Path, timeout: int = DEFAULT_TIMEOUT) -> Grade:
+def grade(path: str | Path, timeout: int = DEFAULT_TIMEOUT, env: dict[str, str | None] | None = None) -> Grade:
     """Execute the notebook (cwd = its folder, continuing past errors) and collect its check results."""
     path = Path(path)
     with tempfile.TemporaryDirectory(prefix="dp100lab-grade-") as tmp:
         report = Path(tmp) / "checks.jsonl"
-        result = run_notebook(path, timeout=timeout, allow_errors=True, env={REPORT_ENV: str(report)})
+        result = run_notebook(path, timeout=timeout, allow_errors=True, env={**(env or {}), REPORT_ENV: str(report)})
         checks = read_report(report)
     return Grade(path, checks, result.errors, result.aborted)
 
@@ -46,8 +46,8 @@ def grade(path: str | Path, timeout: int = DEFAULT_TIMEOUT) -> Grade:
 def _advice(error: CellError) -> str:
     if "YOUR CODE HERE" in error.source:
         return "this cell still has a blank: replace `...  # YOUR CODE HERE` with your code."
-    if error.in_blank:
-        return "it uses a name a blank above should define: fill in the YOUR CODE HERE cells above it first."
+    if error.explained_by_blanks:
+        return "probably a blank above is not filled in yet: fill in the YOUR CODE HERE cells above it first."
     return "open the lab, run this cell and fix the error (the full traceback shows there)."
 
 
