@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import sys
 from functools import cached_property
 from typing import Optional
 
@@ -50,7 +51,7 @@ class LocalMLClient:
         self.registry_name = None
         self.location = "local"
         if hold:  # mark this process as using the store, so `dp100 reset` refuses to wipe it under us
-            purpose = "notebook kernel" if "ipykernel" in os.sys.modules else "python process"
+            purpose = "notebook kernel" if "ipykernel" in sys.modules else "python process"
             self._store.hold(purpose)
             atexit.register(self._store.release, purpose, os.getpid())
         if set_mlflow:  # as on a compute instance: MLflow in this process logs to the workspace

@@ -86,6 +86,7 @@ class WorkspaceOperations:
 
         def work() -> None:
             self._store.delete(KIND, name)
+            # Microsoft docs, concept-soft-delete: default retention of a soft-deleted workspace is 14 days
             note(f"workspace '{name}' removed from the local record; on Azure it would be soft-deleted (recoverable "
                  f"for 14 days unless permanently_delete=True).")
 
