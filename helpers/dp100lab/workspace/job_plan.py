@@ -40,7 +40,11 @@ def base_path(job: Any) -> Path:
 
 
 def _is_local(path: str) -> bool:
-    return not (path.startswith("azureml:") or "://" in path or path.startswith("runs:/"))
+    if path.startswith("azureml:") or "://" in path or path.startswith("runs:/"):
+        return False
+    # as JobOperations._resolve_job_input: a relative path with ':' or '@' is an asset id (load_job strips
+    # `azureml:` from `azureml:diabetes-data:1`, leaving diabetes-data:1)
+    return Path(path).is_absolute() or not (":" in path or "@" in path)
 
 
 def _local(job: Any, path: str) -> Path:

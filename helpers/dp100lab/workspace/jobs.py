@@ -120,7 +120,9 @@ class JobOperations:
             module, what, azure_would = _LATER[kind]
             raise not_yet(module, f"Submitting a {what} to ml_client.jobs", azure_would)
         if isinstance(job, BaseNode) and isinstance(job, Command):
-            return job._to_job()
+            cj = job._to_job()
+            cj._base_path = job.base_path  # _to_job() resets it to cwd; a load_job YAML's paths are relative to it
+            return cj
         if isinstance(job, CommandJob):
             return job
         raise invalid(f"ml_client.jobs.create_or_update got a {kind}; the local workspace runs command jobs "

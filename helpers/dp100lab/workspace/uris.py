@@ -147,6 +147,8 @@ def resolve_path(client_or_store: Any, uri: Any, *, must_exist: bool = True, kin
         path = run_artifact_path(run_id, rel)
     elif text.startswith("azureml:") and not text.startswith("azureml://"):
         return resolve_asset_path(store, text, kind=kind)
+    elif (":" in text or "@" in text) and "://" not in text and not Path(text).is_absolute():
+        return resolve_asset_path(store, text, kind=kind)  # name:version / name@label, as the SDK reads them
     elif text.startswith("file://"):
         path = Path(text[len("file://"):])
     elif text.startswith(_REMOTE_SCHEMES):
