@@ -76,23 +76,26 @@ class ComputeOperations:
         return items
 
     def _notes(self, compute: Compute) -> None:
+        """ONE line: what Azure would provision, and what differs here."""
         size = getattr(compute, "size", None) or ""
+        extra = []
         if _GPU_SIZE.match(size):
-            note(f"{size} is a GPU size: on Azure the nodes get NVIDIA GPUs (needs GPU quota); locally jobs run on "
-                 f"this machine's CPU.")
+            extra.append(f"{size} is a GPU size (NVIDIA GPUs, needs GPU quota; here jobs use this CPU)")
         net = getattr(compute, "network_settings", None)
         if net is not None and (getattr(net, "vnet_name", None) or getattr(net, "subnet", None)):
-            note("network_settings recorded: on Azure the nodes would join that virtual network/subnet; locally "
-                 "there is no network isolation.")
+            extra.append("the nodes would join the given virtual network/subnet (no isolation here)")
+        if str(getattr(compute, "tier", "") or "").lower() in ("low_priority", "lowpriority"):
+            extra.append("low-priority nodes are cheaper but can be preempted")
+        tail = ("; " + "; ".join(extra)) if extra else ""
         if isinstance(compute, AmlCompute):
-            if getattr(compute, "tier", None) in ("low_priority", "LowPriority"):
-                note("tier='low_priority': on Azure nodes are cheaper but can be preempted; locally nothing changes.")
             note(f"cluster '{compute.name}' recorded; on Azure it would scale between {compute.min_instances or 0} "
-                 f"and {compute.max_instances} node(s) of {size or 'the default size'}; locally jobs on it run "
-                 f"here, one process each.")
+                 f"and {compute.max_instances} node(s) of {size or 'the default size'}{tail}; locally each job runs "
+                 f"here as one process.")
         elif isinstance(compute, ComputeInstance):
-            note(f"compute instance '{compute.name}' recorded; on Azure it would be a {size or 'default-size'} VM "
-                 f"with Jupyter for one user (billed while running); locally this machine plays that part.")
+            note(f"compute instance '{compute.name}' recorded; on Azure it would be a {size or 'default-size'} VM for "
+                 f"one user, billed while running{tail}; locally this machine plays that part.")
+        elif extra:
+            note(f"compute '{compute.name}' recorded{tail}.")
 
     def begin_create_or_update(self, compute: Compute) -> LocalPoller:
         if not isinstance(compute, Compute):
