@@ -20,13 +20,12 @@ JSON line, which is how `dp100 check` collects results from a headless run.
 from __future__ import annotations
 
 import ast
-import inspect
+import linecache
 import json
 import math
 import numbers
 import os
 import re
-import textwrap
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
@@ -121,25 +120,27 @@ def values_match(got: Any, expected: Any, tol: float | None = None) -> bool:
 
 
 def _lambda_text(fn: Callable) -> str | None:
-    """The source of a one-argument lambda, e.g. `0.8 < v <= 1.0`, for the 'expected' part of feedback."""
-    try:
-        source = textwrap.dedent(inspect.getsource(fn))
-    except (OSError, TypeError):
+    """The body of a lambda, e.g. `0.8 < v <= 1.0`, from its code positions (works in notebook cells too)."""
+    code = fn.__code__
+    positions = [p for p in code.co_positions() if None not in p and not (p[2] == 0 and p[3] == 0)]
+    lines = linecache.getlines(code.co_filename)
+    if not positions or not lines:
         return None
-    lines = source.splitlines()
-    for end in range(len(lines), 0, -1):  # getsource may return a partial statement: try shorter prefixes
-        chunk = "\n".join(lines[:end]).strip().rstrip(",")
-        for candidate in (chunk, f"f({chunk})", f"f({chunk[chunk.find('lambda'):]})" if "lambda" in chunk else ""):
-            try:
-                tree = ast.parse(candidate)
-            except SyntaxError:
-                continue
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Lambda) and len(node.args.args) == 1:
-                    body = ast.get_source_segment(candidate, node.body)
-                    if body:
-                        return " ".join(body.split())
-    return None
+    first = min((p[0], p[2]) for p in positions)
+    last = max((p[1], p[3]) for p in positions)
+    chunk = [line.encode("utf-8") for line in lines[first[0] - 1: last[0]]]  # offsets are in UTF-8 bytes
+    if not chunk:
+        return None
+    if len(chunk) == 1:
+        text = chunk[0][first[1]:last[1]]
+    else:
+        text = chunk[0][first[1]:] + b"".join(chunk[1:-1]) + chunk[-1][:last[1]]
+    body = " ".join(text.decode("utf-8", errors="replace").split())
+    try:
+        ast.parse(body, mode="eval")
+    except SyntaxError:
+        return None
+    return body or None
 
 
 def describe_expected(expected: Any, tol: float | None = None) -> str:
@@ -151,7 +152,8 @@ def describe_expected(expected: Any, tol: float | None = None) -> str:
         text = _lambda_text(expected) if getattr(expected, "__name__", "") == "<lambda>" else None
         if text:
             return f"a value where {text}"
-        return f"a value accepted by {getattr(expected, '__name__', type(expected).__name__)}()"
+        name = getattr(expected, "__name__", type(expected).__name__)
+        return "a value passing the check" if name == "<lambda>" else f"a value accepted by {name}()"
     text = short_repr(expected)
     if isinstance(_as_plain(expected), float) or (
         isinstance(_as_plain(expected), (list, tuple)) and any(isinstance(v, float) for v in _as_plain(expected))

@@ -24,3 +24,8 @@ def test_no_command_prints_help(capsys):
     out = capsys.readouterr().out
     for command in ("doctor", "lab", "studio", "course", "check", "reset"):
         assert command in out
+
+
+def test_check_command_wires_the_grader(tmp_path, capsys):
+    assert main(["check", str(tmp_path / "labs" / "05_missing.ipynb")]) == 2
+    assert "No notebook at" in capsys.readouterr().err

@@ -27,7 +27,8 @@ def test_errors_are_reported_with_the_cell_and_what_to_do(tmp_path, capsys):
     # a cell that uses a blank raises; grading keeps going so the check below still reports
     nb = solution_notebook(
         work="x = ...  # YOUR CODE HERE\ny = x + 1",
-        check="lab.check('x is 4', lambda: x, 4)\nlab.summary()",
+        check=("lab.check('x is 4', lambda: x, 4)\n"
+               "lab.check('positive',\n          lambda: -1,\n          lambda v: v > 0, hint='flip it')\nlab.summary()"),
         extra_cells=[new_code_cell("raise ValueError('the data folder is empty')"),
                      new_code_cell("import no_such_module_dp100")],
     )
@@ -45,7 +46,9 @@ def test_errors_are_reported_with_the_cell_and_what_to_do(tmp_path, capsys):
     assert "What to do: this cell still has a blank" in text
     assert "! cell 6 raised ValueError: the data folder is empty" in text
     assert "probably a blank above is not filled in yet" in text
-    assert "0/1 checks passed (1 not done yet); 3 cell(s) raised errors" in text
+    # the predicate's source is found inside the kernel too (IPython keeps cell sources for inspect)
+    assert "✗ positive — got -1; expected a value where v > 0. Hint: flip it" in text
+    assert "0/2 checks passed (1 not done yet); 3 cell(s) raised errors" in text
 
 
 def test_missing_notebook_and_no_checks(tmp_path, capsys):
