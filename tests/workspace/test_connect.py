@@ -49,7 +49,8 @@ def test_azure_when_config_found_in_parent(home, tmp_path, monkeypatch, capsys, 
     assert isinstance(client, MLClient)
     assert (client.subscription_id, client.resource_group_name, client.workspace_name) == \
         (_CFG["subscription_id"], "rg-dp100", "mlw-dp100")
-    assert "Azure ML workspace 'mlw-dp100'" in capsys.readouterr().out
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and "Azure ML workspace 'mlw-dp100'" in out[0] and "azureml-mlflow" in out[0]
 
 
 def test_unrelated_config_json_is_ignored(home, monkeypatch):

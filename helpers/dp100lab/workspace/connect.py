@@ -64,19 +64,21 @@ def _connect_azure(config: Optional[Path], credential: Any, quiet: bool) -> Any:
                       "Download it from the Azure portal (workspace overview > Download config.json) into this "
                       "folder or .azureml/, or unset DP100LAB_BACKEND to use the local workspace.")
     ml_client = MLClient.from_config(credential=credential, path=str(config))
-    try:
-        import mlflow
-        uri = ml_client.workspaces.get(ml_client.workspace_name).mlflow_tracking_uri
-        mlflow.set_tracking_uri(uri)
-    except ImportError:
-        uri = None
-    except Exception as e:  # keep the client usable; say what did not work and how to fix it
-        uri = None
-        print(f"dp100lab: could not read the workspace's MLflow tracking URI ({type(e).__name__}: {e}). "
-              f"Sign in with `az login` and check that azureml-mlflow is installed.")
+    import importlib.util
+
+    if importlib.util.find_spec("azureml.mlflow") is None:  # the plugin for azureml:// tracking URIs
+        mlflow_note = "MLflow not pointed at the workspace: pip install azureml-mlflow, then connect again"
+    else:
+        try:
+            import mlflow
+
+            mlflow.set_tracking_uri(ml_client.workspaces.get(ml_client.workspace_name).mlflow_tracking_uri)
+            mlflow_note = "MLflow tracking set to the workspace"
+        except Exception as e:  # keep the client usable; say what did not work and how to fix it
+            mlflow_note = f"MLflow tracking not set ({type(e).__name__}); sign in with `az login` and connect again"
     if not quiet:
         print(f"dp100lab: Azure ML workspace '{ml_client.workspace_name}' (resource group "
-              f"'{ml_client.resource_group_name}', config {config})" + (", MLflow tracking set" if uri else ""))
+              f"'{ml_client.resource_group_name}', config {config}); {mlflow_note}")
     return ml_client
 
 
