@@ -50,7 +50,7 @@ def test_azure_when_config_found_in_parent(home, tmp_path, monkeypatch, capsys, 
     assert (client.subscription_id, client.resource_group_name, client.workspace_name) == \
         (_CFG["subscription_id"], "rg-dp100", "mlw-dp100")
     out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 1 and "Azure ML workspace 'mlw-dp100'" in out[0] and "azureml-mlflow" in out[0]
+    assert len(out) == 1 and "Azure ML workspace 'mlw-dp100'" in out[0] and "MLflow" in out[0]
 
 
 def test_unrelated_config_json_is_ignored(home, monkeypatch):
