@@ -123,3 +123,27 @@ def test_quiz_cell_runs_in_a_real_kernel(tmp_path):
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in widget_out)
     text = "".join(o.get("text", "") for o in text_out)
     assert "Which two are early termination policies" in text and "Right answer: A, B" in text
+
+
+def test_no_state_leaks_between_checks_or_into_the_runner():
+    before = dict(os.environ)
+    first = run_fragment("import os\nos.environ['DP100_LEAK'] = ___", "assert os.environ['DP100_LEAK'] == '1'", "'1'")
+    second = run_fragment("import os\nx = ___", "assert 'DP100_LEAK' not in os.environ", "1")
+    assert first.passed and second.passed
+    assert dict(os.environ) == before
+
+
+def test_mlflow_experiment_of_one_check_does_not_leak_into_the_next():
+    tpl = ("import os, mlflow\nos.environ['MLFLOW_ALLOW_FILE_STORE'] = 'true'\nmlflow.set_tracking_uri('file:./mlruns')\n"
+           "mlflow.set_experiment(___)\nwith mlflow.start_run() as run:\n    mlflow.log_metric('m', 1.0)\n")
+    ver = "assert mlflow.get_run(run.info.run_id).data.metrics['m'] == 1.0"
+    assert run_fragment(tpl, ver, "'exp-a'").passed
+    assert run_fragment(tpl, ver, "'exp-b'").passed  # in a new temp dir: no stale experiment or store
+
+
+def test_a_hanging_fragment_is_stopped(monkeypatch):
+    import dp100lab.exam.checks_runner as cr
+
+    monkeypatch.setattr(cr, "TIME_LIMIT_S", 1)
+    run = run_fragment("while ___:\n    pass", "", "True")
+    assert not run.passed and "took longer than 1 s" in run.error
