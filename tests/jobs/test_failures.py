@@ -42,10 +42,14 @@ def test_failing_script_marks_failed_keeps_log_and_stream_raises(ml_client, src,
 
 def test_cancel_stops_the_process(ml_client, src, wait_status):
     returned = ml_client.jobs.create_or_update(command(code=src(SLEEPER), command="python train.py",
-                                                       environment="AzureML-sklearn-1.5@latest"))
+                                                       environment="AzureML-sklearn-1.5@latest"),
+                                               experiment_name="waiting")
+    assert returned.experiment_name == "waiting"
     wait_status(returned.name, ("Running",))
     jd = ml_client.store.job_dir(returned.name)
     _wait_file(jd / "user_logs" / "std_log.txt", "started")
+    with pytest.raises(JobException, match="Download is allowed only in states"):
+        ml_client.jobs.download(returned.name)
     poller = ml_client.jobs.begin_cancel(returned.name)
     poller.result()
     assert ml_client.jobs.get(returned.name).status == "Canceled"

@@ -101,7 +101,8 @@ def _tail(log_path: Path, lines: int = 20) -> str:
 
 
 def failure_message(command: str, rc: int, log_path: Path) -> str:
-    """Azure's wording for a failed user process, with the end of the log."""
+    """A failed user process, worded like Azure's UserError for it (the exact service text is not in the SDK or
+    docs, so this is a close paraphrase), with the end of the log so the cause shows without opening the file."""
     exe = (command.split() or ["command"])[0]
     if rc < 0:
         try:
