@@ -30,6 +30,9 @@ def cmd_quiz(args) -> int:
     from . import srs
     from .engine import SelectionError, practice, select, shuffled
 
+    if args.count < 1:
+        print("dp100 quiz: -n/--count must be at least 1.", file=sys.stderr)
+        return 2
     bank, store = _bank(args), _store()
     if args.review:
         by_id = bank.by_id()
@@ -58,6 +61,10 @@ def cmd_quiz(args) -> int:
 def cmd_exam(args) -> int:
     from .mock import MockExam
 
+    if args.questions < 1 or args.minutes <= 0:
+        print("dp100 exam: --questions must be at least 1 and --minutes more than 0 (defaults: 50 and 100).",
+              file=sys.stderr)
+        return 2
     bank, store = _bank(args), _store()
     if not bank.questions:
         print("dp100 exam: the question bank is empty.", file=sys.stderr)
