@@ -29,6 +29,8 @@ def build_command(root: Path, port: int = JUPYTER_PORT, browser: bool | None = N
         cmd.insert(3, str(root / START))  # opened in the browser when the server starts
     if not (has_display() if browser is None else browser):
         cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers often run as root; Jupyter refuses without this flag
     return cmd
 
 
@@ -51,6 +53,9 @@ def run(args) -> int:
         return 0
     if not (root / START).is_file():
         print(f"{START} is not there yet; opening the repository folder instead.", file=sys.stderr)
+    if "--allow-root" in cmd:
+        print("Running as root (as in many containers): passing --allow-root to Jupyter; the server still "
+              "listens on 127.0.0.1 only.", file=sys.stderr)
     print("Starting JupyterLab on 127.0.0.1 (only this machine can reach it). Open the http://127.0.0.1:… URL "
           "it prints below; Ctrl-C twice stops it.", flush=True)
     try:
