@@ -93,9 +93,11 @@ def test_unknown_environment_version_lists_the_versions(ml_client):
 def test_environment_packages_missing_here_warn_in_one_line(ml_client, capsys):
     env = Environment(image="mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04",
                       conda_file={"dependencies": ["python=3.11", {"pip": ["scikit-learn", "no-such-package-xyz"]}]})
-    returned = ml_client.jobs.create_or_update(command(command="echo hi", environment=env))
-    warnings = [ln for ln in capsys.readouterr().out.splitlines() if "not importable" in ln]
+    returned = ml_client.jobs.create_or_update(command(command="echo hi", environment=env, timeout=60))
+    out = capsys.readouterr().out.splitlines()
+    warnings = [ln for ln in out if "not importable" in ln]
     assert len(warnings) == 1 and "no-such-package-xyz" in warnings[0] and "scikit-learn" not in warnings[0]
+    assert any("limits.timeout=60s is recorded" in ln for ln in out)  # what Azure would do, in one line
     ml_client.jobs.stream(returned.name)
     assert ml_client.jobs.get(returned.name).status == "Completed"
 

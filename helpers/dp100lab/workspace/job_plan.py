@@ -98,6 +98,20 @@ def check_environment(client: Any, env: Any) -> Optional[Any]:
     return entity
 
 
+def note_unenforced(job: Any) -> None:
+    """Settings Azure acts on that a single local process cannot: recorded on the job, said in one line each."""
+    limits = getattr(job, "limits", None)
+    if limits is not None and getattr(limits, "timeout", None):
+        note(f"limits.timeout={limits.timeout}s is recorded; on Azure the job would be stopped after it, here it "
+             f"runs to the end (cancel with ml_client.jobs.begin_cancel).")
+    resources = getattr(job, "resources", None)
+    count = getattr(resources, "instance_count", None) if resources is not None else None
+    if (count and count > 1) or getattr(job, "distribution", None) is not None:
+        note(f"distributed settings (instance_count={count or 1}, distribution="
+             f"{type(job.distribution).__name__ if job.distribution else None}) are recorded; on Azure the command "
+             f"would start on every node, here it runs once as a single process.")
+
+
 def warn_packages(client: Any, env: Optional[Any]) -> None:
     """ONE line when the environment's packages are not importable in the lab's Python."""
     if env is None:

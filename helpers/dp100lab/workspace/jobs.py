@@ -174,6 +174,7 @@ class JobOperations:
             shutil.rmtree(jd, ignore_errors=True)  # nothing was submitted: leave no half-made job folder
             raise
         job_plan.warn_packages(self._client, env_entity)
+        job_plan.note_unenforced(cj)
         exp_id, run_id, artifact_uri = mlflow_env.create_job_run(self._store, cj.experiment_name, name,
                                                                  cj.display_name, cj.tags)
         if code_src is not None:
