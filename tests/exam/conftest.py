@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pytest
 import yaml
 
 from dp100lab.exam import outlines
 
-GOOD = Path(__file__).parent / "fixtures" / "good"
+from exam_helpers import GOOD, single  # noqa: F401 - re-exported for fixtures
 
 
 @pytest.fixture(autouse=True)
@@ -23,18 +22,6 @@ def home(tmp_path, monkeypatch):
 @pytest.fixture
 def good_raw() -> dict:
     return yaml.safe_load((GOOD / "sample.yaml").read_text())
-
-
-def single(qid: str, skill: str, stem: str | None = None, module: str = "05") -> dict:
-    """A valid single-choice question (distinct stem per id so near-duplicate detection stays quiet)."""
-    return {
-        "id": qid, "type": "single",
-        "stem": stem or f"Question {qid} asks about {skill} in its own words: option {qid.upper()} differs here.",
-        "options": {"A": "right", "B": "wrong", "C": "also wrong"}, "answer": "A",
-        "explanation": {"summary": "A is right.", "options": {"A": "yes", "B": "no", "C": "no"}},
-        "skills": [skill], "difficulty": 1, "module": module,
-        "reference": "https://learn.microsoft.com/en-us/azure/machine-learning/",
-    }
 
 
 @pytest.fixture

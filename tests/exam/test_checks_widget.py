@@ -11,7 +11,7 @@ from dp100lab.exam.checks_runner import run_check, run_fragment
 from dp100lab.exam.store import ProgressStore
 from dp100lab.exam.widget import Quiz, quiz
 
-from conftest import GOOD
+from exam_helpers import GOOD
 
 
 def test_good_check_passes_for_answer_and_fails_for_each_distractor():

@@ -11,7 +11,7 @@ from dp100lab.exam.bank import load_bank
 from dp100lab.exam.engine import SelectionError, explain, parse_answer, practice, score, select
 from dp100lab.exam.store import ProgressStore
 
-from conftest import GOOD
+from exam_helpers import GOOD
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from dp100lab.exam.mock import ESTIMATE_NOTE, MockExam, build_exam, quotas
 from dp100lab.exam.store import ProgressStore
 from dp100lab.exam.validate import domain_of
 
-from conftest import GOOD
+from exam_helpers import GOOD
 
 
 class FakeClock:

@@ -11,7 +11,7 @@ import yaml
 from dp100lab.exam import coverage, outlines
 from dp100lab.exam.bank import load_bank
 
-from conftest import GOOD
+from exam_helpers import GOOD
 
 
 def test_dp100_outline_shape_ids_and_weights():

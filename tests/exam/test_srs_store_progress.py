@@ -14,7 +14,7 @@ from dp100lab.exam.bank import load_bank
 from dp100lab.exam.progress import compute, report, revisit, table
 from dp100lab.exam.store import ProgressStore
 
-from conftest import GOOD
+from exam_helpers import GOOD
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 

@@ -10,7 +10,7 @@ import pytest
 from dp100lab.exam.bank import BankError, load_bank
 from dp100lab.exam.validate import main, validate
 
-from conftest import single
+from exam_helpers import single
 
 LAX = dict(min_total=0, min_per_skill=0, tolerance=100)  # defects only, no bank-size thresholds
 
