@@ -127,3 +127,11 @@ def test_two_writers_do_not_overwrite_each_other(home):
     b.record("qb", 0.0, "practice")  # b was opened before a wrote: a's answer must survive
     assert [x["qid"] for x in ProgressStore().attempts] == ["qa", "qb"]
     assert set(ProgressStore().data["cards"]) == {"qa", "qb"}
+
+
+def test_mastery_has_an_ai300_view(home):
+    bank, s = load_bank(GOOD), ProgressStore()
+    s.record("t-order-1", 1.0, "practice")  # dp100-3.4.2 -> ai300-2.3.1 (domain ai300-2)
+    m = compute(bank, s)
+    assert m.per_ai300_domain["ai300-2"][0] == 1.0 and m.per_ai300_domain["ai300-5"] == (None, 0, 0)
+    assert "AI-300 view" in table(m) and "ai300-2" in table(m)

@@ -25,6 +25,7 @@ class Mastery:
     per_domain: dict[str, tuple[float | None, int, int]]
     per_module: dict[str, tuple[float | None, int, int]]
     due: list[str]
+    per_ai300_domain: dict[str, tuple[float | None, int, int]] | None = None
 
 
 def _avg(vals: list[float]) -> float | None:
@@ -45,7 +46,11 @@ def compute(bank: Bank, store: ProgressStore, now=None) -> Mastery:
     by_skill: dict[str, list[str]] = {s: [] for s in dp.skills}
     by_dom: dict[str, list[str]] = {d: [] for d in dp.domain_ids}
     by_mod: dict[str, list[str]] = defaultdict(list)
+    ai = outlines.ai300()
+    by_ai: dict[str, list[str]] = {d: [] for d in ai.domain_ids}
     for q in bank.questions:
+        for d in {ai.skills[a].domain_id for a in outlines.ai300_for(q.skills, q.ai300) if a in ai.skills}:
+            by_ai[d].append(q.id)
         for s in q.skills:
             if s in by_skill:
                 by_skill[s].append(q.id)
@@ -55,7 +60,7 @@ def compute(bank: Bank, store: ProgressStore, now=None) -> Mastery:
         by_mod[q.module].append(q.id)
     known = set(bank.by_id())
     return Mastery(per_q, roll(by_skill), roll(by_dom), roll(dict(sorted(by_mod.items()))),
-                   [q for q in due(store.data.get("cards", {}), now) if q in known])
+                   [q for q in due(store.data.get("cards", {}), now) if q in known], roll(by_ai))
 
 
 def _pct(v: float | None) -> str:
@@ -71,6 +76,11 @@ def table(m: Mastery) -> str:
         for s in d.skills:
             mv, seen, tot = m.per_skill[s.id]
             lines.append(f"  {s.id.split('-')[1]:<10}{_pct(mv):>8}{f'{seen}/{tot}':>9}  {s.text[:70]}")
+    if m.per_ai300_domain:
+        lines.append("AI-300 view (the same answers, mapped through outlines/crosswalk.yaml):")
+        for d in outlines.ai300().domains:
+            mv, seen, tot = m.per_ai300_domain[d.id]
+            lines.append(f"{d.id:<12}{_pct(mv):>8}{f'{seen}/{tot}':>9}  {d.title} ({d.weight_min}-{d.weight_max}%)")
     return "\n".join(lines)
 
 
