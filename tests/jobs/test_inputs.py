@@ -123,6 +123,7 @@ def test_yaml_job_round_trip(ml_client, src, tmp_path, capsys):
     job = load_job(source="job.yml")
     returned = ml_client.jobs.create_or_update(job)
     assert returned.experiment_name == "yaml-exp" and returned.display_name == "from yaml"
+    assert job.name is None  # the submitted object is left as it was, so it can be submitted again
     ml_client.jobs.stream(returned.name)
     assert "yaml job says hello" in capsys.readouterr().out
     fetched = ml_client.jobs.get(returned.name)

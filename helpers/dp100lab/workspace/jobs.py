@@ -145,7 +145,7 @@ class JobOperations:
         if getattr(job, "id", None) and job.name and self._store.get_job(job.name) and compute is None \
                 and experiment_name is None:
             return self._update_metadata(job, description=description, tags=tags)
-        cj = self._command_job(job)
+        cj = copy.deepcopy(self._command_job(job))  # like the SDK, leave the caller's object as it was
         for attr, val in (("description", description), ("compute", compute), ("tags", tags),
                           ("experiment_name", experiment_name)):
             if val is not None:
