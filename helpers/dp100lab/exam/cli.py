@@ -15,7 +15,7 @@ from .bank import load_bank
 def _bank(args):
     bank = load_bank(getattr(args, "bank", None))
     if bank.issues:
-        print(f"dp100: {len(bank.issues)} malformed question(s) left out; `python -m dp100lab.exam.validate` "
+        print(f"dp100: {len(bank.issues)} problem(s) in the question bank, those questions left out; `python -m dp100lab.exam.validate` "
               f"lists them (first: {bank.issues[0]}).", file=sys.stderr)
     return bank
 

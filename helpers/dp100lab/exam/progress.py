@@ -105,8 +105,8 @@ def plot(m: Mastery, path: Path) -> Path:
     y = range(len(skills))
     ax.barh(list(y), [v or 0 for v in vals], color=[colors[dp.skills[s].domain_id] for s in skills])
     for i, v in zip(y, vals):
-        if v is None:
-            ax.text(0.01, i, "not tried", va="center", fontsize=7, color="grey")
+        if v is None or v == 0:
+            ax.text(0.01, i, "not tried" if v is None else "0%", va="center", fontsize=7, color="grey")
     ax.set_yticks(list(y), [s.split("-")[1] for s in skills], fontsize=7)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
@@ -114,8 +114,8 @@ def plot(m: Mastery, path: Path) -> Path:
     ax.set_xlabel("mastery (mean of last 3 attempts per question)")
     ax.set_title("DP-100 mastery per skill")
     handles = [plt.Rectangle((0, 0), 1, 1, color=colors[d.id]) for d in dp.domains]
-    ax.legend(handles, [f"{d.id} {d.title[:30]}" for d in dp.domains], loc="lower right", fontsize=7)
-    fig.tight_layout()
+    fig.legend(handles, [f"{d.id} {d.title}" for d in dp.domains], loc="lower center", ncol=2, fontsize=7)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))  # leave room for the legend under the axes
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)
