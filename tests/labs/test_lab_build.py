@@ -111,11 +111,13 @@ def test_invalid_solutions_fail_with_clear_message(repo, capsys, work, check, me
 
 
 def test_magics_and_return_lines(repo):
-    work = "%matplotlib inline\ndef f():\n    return 3  # SOLUTION\n!echo hi\ny: int = 3  # SOLUTION"
+    work = ("%matplotlib inline\ndef f():\n    return 3  # SOLUTION\n!echo hi\ny: int = 3  # SOLUTION\n"
+            "z = max(\n    y,  # SOLUTION\n    2,\n)")
     nbformat.write(solution_notebook(work=work), repo / "solutions" / "01_tiny.ipynb")
     assert build.main(["--root", str(repo)]) == 0
     assert lab_of(repo).cells[3].source == (
-        "%matplotlib inline\ndef f():\n    return ...  # YOUR CODE HERE\n!echo hi\ny: int = ...  # YOUR CODE HERE")
+        "%matplotlib inline\ndef f():\n    return ...  # YOUR CODE HERE\n!echo hi\ny: int = ...  # YOUR CODE HERE\n"
+        "z = max(\n    ...,  # YOUR CODE HERE\n    2,\n)")
 
 
 def test_cells_without_ids_get_stable_ids(repo):

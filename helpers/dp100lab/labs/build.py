@@ -94,6 +94,8 @@ def blank_line(line: str, where: str) -> str:
             return f"{indent}{ast.get_source_segment(stmt, node.target)} = ...  {BLANK}"
         if isinstance(node, ast.Return):
             return f"{indent}return ...  {BLANK}"
+        if isinstance(node, ast.Expr) and stmt.endswith(","):  # a positional argument or list item
+            return f"{indent}...,  {BLANK}"
         return f"{indent}...  {BLANK}"
     if stmt.endswith(":"):  # a block header: blank its expression, keep the body for the learner
         header = _blank_header(stmt)
