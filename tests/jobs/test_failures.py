@@ -86,8 +86,7 @@ def test_job_whose_processes_died_is_failed_on_next_start_and_nothing_else_chang
     _wait_dead(jd)
     assert ml_client.store.get_job(victim.name)["status"] == "Running"  # stale until someone starts again
 
-    fresh = LocalMLClient(home, hold=False)
-    fresh.jobs  # client start: recovery runs
+    fresh = LocalMLClient(home, hold=False)  # client start: recovery runs, before any job is looked at
     row = fresh.store.get_job(victim.name)
     assert row["status"] == "Failed"
     assert DIED in json.loads(row["error"])["message"]

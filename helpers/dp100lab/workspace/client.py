@@ -59,6 +59,8 @@ class LocalMLClient:
             use_local_mlflow(self._store)
         self.datastores._ensure_defaults()
         self.workspaces._ensure_default()
+        from .recovery import recover_dead_jobs  # a job whose process died is marked Failed on every start
+        recover_dead_jobs(self._store)
 
     @property
     def store(self) -> Store:
