@@ -106,6 +106,7 @@ def test_timer_expiry_with_injected_clock():
     res = ex.run()
     text = out.getvalue()
     assert "Time is up: that last input came after the limit and was not counted." in text
+    assert "*** 1 minute left ***" in text and "*** 5 minutes left ***" not in text  # only warnings that fit
     assert list(ex.state["answers"]) == ex.state["qids"][:2]  # answers at 50 s and 100 s count, the 150 s one not
     assert res["questions"] == 5 and res["raw"] == pytest.approx(0.4)
     assert first not in res["wrong"]

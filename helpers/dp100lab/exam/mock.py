@@ -132,6 +132,11 @@ class MockExam:
             if self.remaining() <= 0:
                 self.say("\nTime is up.")
                 return self.finish()
+            warned = st.setdefault("warned", [])
+            for mins in (10, 5, 1):
+                if self.remaining() <= mins * 60 and mins not in warned and st["time_limit_s"] > mins * 60:
+                    warned.append(mins)
+                    self.say(f"\n*** {mins} minute{'s' if mins > 1 else ''} left ***")
             qids, cur = st["qids"], st["current"]
             if cur >= len(qids):
                 self.say(self.review_list() + "\nEnd of the exam: g N to revisit a question, f to finish.")
