@@ -1,5 +1,4 @@
 """Each test gets its own store (DP100LAB_HOME) and works in its own folder, as a notebook would."""
-import os
 import signal
 import textwrap
 import time
