@@ -32,9 +32,11 @@ lab: setup
 	$(BIN)/dp100 doctor
 	$(BIN)/dp100 lab
 
+# One pytest run: unit/integration tests, then nbval on the executed solutions, in a throwaway store.
 test: setup
 	$(BIN)/python -m dp100lab.labs.build --check
-	$(BIN)/python -m pytest -q -p no:randomly tests
+	DP100LAB_HOME=$$(mktemp -d) MPLBACKEND=Agg $(BIN)/python -m pytest -q tests solutions \
+	  --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
 
 course: setup
 	$(BIN)/dp100 course
