@@ -350,8 +350,15 @@ class Store:
                       (pid, purpose, now(), _proc_start(pid)))
 
     def release(self, purpose: str, pid: Optional[int] = None) -> None:
-        with self._tx() as c:
-            c.execute("DELETE FROM locks WHERE pid=? AND purpose=?", (pid or os.getpid(), purpose))
+        """Best effort (also runs at interpreter exit, when the store may be gone): a marker left behind is
+        pruned by in_use() once its process is dead."""
+        if not self.db_path.exists():
+            return
+        try:
+            with self._tx() as c:
+                c.execute("DELETE FROM locks WHERE pid=? AND purpose=?", (pid or os.getpid(), purpose))
+        except sqlite3.Error:
+            pass
 
     def in_use(self) -> list[str]:
         """Live processes using this store (held markers and running jobs), as readable lines.
