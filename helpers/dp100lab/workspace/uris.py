@@ -138,7 +138,7 @@ def resolve_path(client_or_store: Any, uri: Any, *, must_exist: bool = True, kin
     elif _JOB_RE.match(text):
         j = _JOB_RE.match(text)
         row = store.get_job(j.group("job")) if j.group("out") in ("artifacts", "default") else None
-        if row and row.get("run_id") and not _job_output_resolvers:
+        if row and row.get("run_id"):  # the run's artifacts, MLflow 3 logged models included
             path = run_artifact_path(row["run_id"], j.group("path") or "")
         else:
             path = job_output_folder(store, j.group("job"), j.group("out")) / (j.group("path") or "")
