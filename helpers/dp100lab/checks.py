@@ -50,6 +50,12 @@ class CheckResult:
     def passed(self) -> bool:
         return self.status == "pass"
 
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def _ipython_display_(self) -> None:
+        """The ✓/✗ line is already printed; a check cell shows nothing more (no stray True/False)."""
+
 
 class _Blank(Exception):
     """Raised internally when the value under check is still a lab blank."""
@@ -180,8 +186,8 @@ class Lab:
         expected: Any,
         hint: str | None = None,
         tol: float | None = None,
-    ) -> bool:
-        """Evaluate got_fn(), compare with expected, print one line, record and return whether it passed."""
+    ) -> CheckResult:
+        """Evaluate got_fn(), compare with expected, print one line, record and return the result (truthy if passed)."""
         try:
             result = self._evaluate(str(name), got_fn, expected, hint, tol)
         except Exception as exc:  # never raise into the learner's notebook
@@ -190,7 +196,7 @@ class Lab:
         self._results[result.check] = result
         print(result.line, flush=True)
         self._report(result)
-        return result.passed
+        return result
 
     def _evaluate(self, name, got_fn, expected, hint, tol) -> CheckResult:
         hint_text = f" Hint: {hint}" if hint else ""

@@ -14,13 +14,13 @@ def lab(monkeypatch):
 
 
 def test_pass_prints_tick_and_returns_true(lab, capsys):
-    assert lab.check("three", lambda: 1 + 2, 3) is True
+    assert lab.check("three", lambda: 1 + 2, 3)
     assert capsys.readouterr().out == "✓ three\n"
 
 
 def test_fail_says_got_expected_and_hint(lab, capsys):
     acc = 0.5
-    assert lab.check("accuracy", lambda: acc, lambda v: 0.8 < v <= 1.0, hint="train longer") is False
+    assert not lab.check("accuracy", lambda: acc, lambda v: 0.8 < v <= 1.0, hint="train longer")
     assert capsys.readouterr().out == "✗ accuracy — got 0.5; expected a value where 0.8 < v <= 1.0. Hint: train longer\n"
 
 
@@ -51,14 +51,14 @@ def test_type_expected(lab, capsys):
     lambda: Ellipsis.shape,
 ])
 def test_blank_is_not_done_yet(lab, capsys, got_fn):
-    assert lab.check("blank", got_fn, 3, hint="use 3") is False
+    assert not lab.check("blank", got_fn, 3, hint="use 3")
     assert capsys.readouterr().out == f"✗ blank — {BLANK_MESSAGE}. Hint: use 3\n"
     assert lab.results[0].status == "blank"
 
 
 def test_never_raises(lab, capsys):
-    assert lab.check("boom", lambda: 1 / 0, 1) is False
-    assert lab.check("bad predicate", lambda: 1, lambda v: v.missing) is False
+    assert not lab.check("boom", lambda: 1 / 0, 1)
+    assert not lab.check("bad predicate", lambda: 1, lambda v: v.missing)
     out = capsys.readouterr().out
     assert "✗ boom — computing the value raised ZeroDivisionError: division by zero." in out
     assert "✗ bad predicate — got 1; expected a value where v.missing but checking raised AttributeError" in out
