@@ -9,16 +9,17 @@ version; get() needs a version or a label; archived versions are hidden from lis
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any
 
-from azure.ai.ml.constants import AssetTypes, ListViewType
+from azure.ai.ml.constants import AssetTypes
 from azure.ai.ml.entities import Data
 from azure.ai.ml.exceptions import ValidationErrorType
 
 from .datastores import upload_to_datastore
-from .errors import already_exists, invalid, missing_path, not_found, note
-from .specs import check_loads, from_row, to_spec
+from .errors import invalid, missing_path, note
+from .specs import check_loads, to_spec
 from .uris import is_datastore_uri, parse_datastore_uri, resolve_path
+from .versioned import VersionedAssetOperations
 
 KIND = "data"
 _TYPES = (AssetTypes.URI_FILE, AssetTypes.URI_FOLDER, AssetTypes.MLTABLE)
@@ -55,15 +56,11 @@ def local_path(client: Any, data_or_ref: Any) -> Path:
     return resolve_path(client, data_or_ref, kind=KIND)
 
 
-class DataOperations:
+class DataOperations(VersionedAssetOperations):
     """create_or_update, get, list, archive, restore, mount — as azure.ai.ml's DataOperations."""
 
-    def __init__(self, client: Any):
-        self._client = client
-        self._store = client.store
-
-    def _entity(self, row: dict) -> Data:
-        return from_row(Data, row, self._client)
+    KIND, ENTITY = KIND, Data
+    HINT = "Register it with ml_client.data.create_or_update(Data(...))."
 
     # ---- create ---------------------------------------------------------------------------------
     def _check_local(self, data: Data, path: Path) -> None:
@@ -117,64 +114,14 @@ class DataOperations:
             if text.startswith("azureml://"):
                 validate_mltable(self._store.datastore_path(ds) / rel)
 
-        version = str(data.version) if data.version else self._store.next_version(KIND, data.name)
-        existing = self._store.get(KIND, data.name, version=version)
-        if existing and existing["spec"].get("path") != final_path:
-            raise already_exists(KIND, data.name, version,
-                                 f"Registered path is {existing['spec'].get('path')}. Register the new data as another "
-                                 f"version (omit version= to get the next one).")
+        version = self._version_for(data, final_path, "Registered path is {path}. Register the new data as another "
+                                                      "version (omit version= to get the next one).")
         spec = to_spec(data)
         spec.update(path=final_path, version=version)
         spec.pop("id", None)
         check_loads(Data, spec)
         row = self._store.put(KIND, data.name, version, spec, tags=data.tags)
         return self._entity(row)
-
-    # ---- read -----------------------------------------------------------------------------------
-    def get(self, name: str, version: Optional[str] = None, label: Optional[str] = None) -> Data:
-        if version and label:
-            raise invalid("Cannot specify both version and label.", kind=KIND)
-        if not version and not label:
-            raise invalid("Must provide either version or label. For the newest version use label='latest'.",
-                          kind=KIND, error_type=ValidationErrorType.MISSING_FIELD)
-        if label and label != "latest":
-            raise invalid(f"Asset {name} with version label {label} does not exist in workspace. The only label is "
-                          f"'latest'.", kind=KIND, error_type=ValidationErrorType.RESOURCE_NOT_FOUND)
-        row = self._store.get(KIND, name, version=version, label=label)
-        if row is None:
-            versions = [r["version"] for r in self._store.list(KIND, name, include_archived=True)]
-            raise not_found(KIND, name, version or label,
-                            available=[f"{name}:{v}" for v in versions] or self._store.names(KIND),
-                            hint="Register it with ml_client.data.create_or_update(Data(...)).")
-        return self._entity(row)
-
-    def list(self, name: Optional[str] = None, *,
-             list_view_type: ListViewType = ListViewType.ACTIVE_ONLY) -> Iterable[Data]:
-        """All versions of `name`, or the newest version of every data asset when name is None."""
-        archived = {ListViewType.ACTIVE_ONLY: False, ListViewType.ARCHIVED_ONLY: True}.get(list_view_type)
-        rows = self._store.list(KIND, name, include_archived=True)
-        if archived is not None:
-            rows = [r for r in rows if r["archived"] == archived]
-        if name is None:
-            seen: set[str] = set()
-            rows = [r for r in rows if not (r["name"] in seen or seen.add(r["name"]))]
-        return [self._entity(r) for r in rows]
-
-    # ---- archive --------------------------------------------------------------------------------
-    def _archive(self, name: str, version: Optional[str], label: Optional[str], flag: bool) -> None:
-        if version and label:
-            raise invalid("Cannot specify both version and label.", kind=KIND)
-        if label:
-            version = self.get(name, label=label).version
-        if not self._store.set_archived(KIND, name, version, flag):
-            raise not_found(KIND, name, version, available=self._store.names(KIND))
-
-    def archive(self, name: str, version: Optional[str] = None, label: Optional[str] = None, **kwargs: Any) -> None:
-        """Archive one version, or the whole asset (all versions) when no version is given."""
-        self._archive(name, version, label, True)
-
-    def restore(self, name: str, version: Optional[str] = None, label: Optional[str] = None, **kwargs: Any) -> None:
-        self._archive(name, version, label, False)
 
     def mount(self, path: str, **kwargs: Any) -> None:
         note(f"data.mount: the data is already on this machine at {resolve_path(self._client, path, kind=KIND)}; "

@@ -17,9 +17,10 @@ from azure.ai.ml.constants import ListViewType
 from azure.ai.ml.entities import BuildContext, Environment
 from azure.ai.ml.exceptions import ValidationErrorType
 
-from .errors import already_exists, invalid, missing_path, not_found, note
-from .specs import check_loads, from_row, to_spec
+from .errors import already_exists, invalid, missing_path, note
+from .specs import check_loads, to_spec
 from .uris import resolve_path
+from .versioned import VersionedAssetOperations
 
 KIND = "environment"
 # Curated names seen in Microsoft's samples (MS Learn DP-100 module: AzureML-sklearn-1.5@latest; azureml-examples:
@@ -80,15 +81,11 @@ def check_importable(env: Environment) -> list[str]:
     return problems
 
 
-class EnvironmentOperations:
+class EnvironmentOperations(VersionedAssetOperations):
     """create_or_update, get, list, archive, restore — as azure.ai.ml's EnvironmentOperations."""
 
-    def __init__(self, client: Any):
-        self._client = client
-        self._store = client.store
-
-    def _entity(self, row: dict) -> Environment:
-        return from_row(Environment, row, self._client)
+    KIND, ENTITY = KIND, Environment
+    HINT = "Register it with ml_client.environments.create_or_update(Environment(...))."
 
     def create_or_update(self, environment: Environment) -> Environment:
         if not isinstance(environment, Environment):
@@ -132,53 +129,23 @@ class EnvironmentOperations:
         check_loads(Environment, spec)
         return self._entity(self._store.put(KIND, environment.name, version, spec, tags=environment.tags))
 
-    def get(self, name: str, version: Optional[str] = None, label: Optional[str] = None) -> Environment:
-        if version and label:
-            raise invalid("Cannot specify both version and label.", kind=KIND)
-        if not version and not label:
-            raise invalid("Must provide either version or label. For the newest version use label='latest'.",
-                          kind=KIND, error_type=ValidationErrorType.MISSING_FIELD)
-        if label and label != "latest":
-            raise invalid(f"Asset {name} with version label {label} does not exist in workspace. The only label is "
-                          f"'latest'.", kind=KIND, error_type=ValidationErrorType.RESOURCE_NOT_FOUND)
-        row = self._store.get(KIND, name, version=version, label=label)
-        if row is None and is_curated(name):
+    def _missing(self, name: str, version: Optional[str], label: Optional[str], hint: Optional[str] = None) -> Any:
+        """A curated name resolves to the azureml registry's environment; else not found, naming the curated ones."""
+        if is_curated(name):
             return curated_entity(name, version)
-        if row is None:
-            versions = [r["version"] for r in self._store.list(KIND, name, include_archived=True)]
-            hint = ("Curated environments known locally: " + ", ".join(CURATED) + "."
-                    if name.lower().startswith("azureml-") else
-                    "Register it with ml_client.environments.create_or_update(Environment(...)).")
-            raise not_found(KIND, name, version or label,
-                            available=[f"{name}:{v}" for v in versions] or self._store.names(KIND), hint=hint)
-        return self._entity(row)
+        if name.lower().startswith("azureml-"):
+            hint = "Curated environments known locally: " + ", ".join(CURATED) + "."
+        return super()._missing(name, version, label, hint)
 
     def list(self, name: Optional[str] = None, *, list_view_type: ListViewType = ListViewType.ACTIVE_ONLY,
              **kwargs: Any) -> Iterable[Environment]:
         """All versions of `name`, or the newest version of each environment (curated ones included)."""
-        archived = {ListViewType.ACTIVE_ONLY: False, ListViewType.ARCHIVED_ONLY: True}.get(list_view_type)
-        rows = self._store.list(KIND, name, include_archived=True)
-        if archived is not None:
-            rows = [r for r in rows if r["archived"] == archived]
-        if name is None:
-            seen: set[str] = set()
-            rows = [r for r in rows if not (r["name"] in seen or seen.add(r["name"]))]
-        found = [self._entity(r) for r in rows]
-        if archived is not True:
+        found = super().list(name, list_view_type=list_view_type)
+        if self._archived_only(list_view_type) is not True:
             found += [curated_entity(n) for n in CURATED if name in (None, n) and not self._store.list(KIND, n)]
         return found
 
-    def _archive(self, name: str, version: Optional[str], label: Optional[str], flag: bool) -> None:
+    def _check_archivable(self, name: str, version: Optional[str], label: Optional[str]) -> None:
         if is_curated(name):
             raise invalid(f"'{name}' is a curated environment owned by Microsoft; it cannot be archived or restored.",
                           kind=KIND)
-        if label:
-            version = self.get(name, label=label).version
-        if not self._store.set_archived(KIND, name, version, flag):
-            raise not_found(KIND, name, version, available=self._store.names(KIND))
-
-    def archive(self, name: str, version: Optional[str] = None, label: Optional[str] = None, **kwargs: Any) -> None:
-        self._archive(name, version, label, True)
-
-    def restore(self, name: str, version: Optional[str] = None, label: Optional[str] = None, **kwargs: Any) -> None:
-        self._archive(name, version, label, False)

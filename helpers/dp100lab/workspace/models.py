@@ -21,9 +21,10 @@ from azure.ai.ml.entities import Model
 from azure.ai.ml.exceptions import ValidationErrorType
 
 from .datastores import upload_to_datastore
-from .errors import already_exists, invalid, missing_path, not_found, note
-from .specs import check_loads, from_row, to_spec
+from .errors import invalid, missing_path, note
+from .specs import check_loads, to_spec
 from .uris import resolve_path, run_artifact_path
+from .versioned import VersionedAssetOperations
 
 KIND = "model"
 _TYPES = (AssetTypes.CUSTOM_MODEL, AssetTypes.MLFLOW_MODEL, AssetTypes.TRITON_MODEL)
@@ -50,15 +51,11 @@ def _local_source(client: Any, source: str) -> Optional[Path]:
         return None
 
 
-class ModelOperations:
+class ModelOperations(VersionedAssetOperations):
     """create_or_update, get, list, download, archive, restore — as azure.ai.ml's ModelOperations."""
 
-    def __init__(self, client: Any):
-        self._client = client
-        self._store = client.store
-
-    def _entity(self, row: dict) -> Model:
-        return from_row(Model, row, self._client)
+    KIND, ENTITY = KIND, Model
+    HINT = "Register it with ml_client.models.create_or_update(Model(...))."
 
     # ---- MLflow registry in step ------------------------------------------------------------------
     def _register_in_mlflow(self, model: Model, version: str, local: Optional[Path], run_id: Optional[str]) -> None:
@@ -147,12 +144,8 @@ class ModelOperations:
             final_path = upload_to_datastore(self._client, local)
             local = resolve_path(self._client, final_path)
 
-        version = str(model.version) if model.version else self._store.next_version(KIND, model.name)
-        existing = self._store.get(KIND, model.name, version=version)
-        if existing and existing["spec"].get("path") != final_path:
-            raise already_exists(KIND, model.name, version,
-                                 f"Its path is {existing['spec'].get('path')}; a version's path cannot change. "
-                                 f"Register the new files as another version (omit version=).")
+        version = self._version_for(model, final_path, "Its path is {path}; a version's path cannot change. "
+                                                       "Register the new files as another version (omit version=).")
         spec = to_spec(model)
         spec.update(path=final_path, version=version, type=mtype)
         check_loads(Model, spec)
@@ -161,40 +154,20 @@ class ModelOperations:
         return self._entity(row)
 
     # ---- read -----------------------------------------------------------------------------------
-    def get(self, name: str, version: Optional[str] = None, label: Optional[str] = None) -> Model:
-        if version and label:
-            raise invalid("Cannot specify both version and label.", kind=KIND)
-        if not version and not label:
-            raise invalid("Must provide either version or label. For the newest version use label='latest'.",
-                          kind=KIND, error_type=ValidationErrorType.MISSING_FIELD)
-        if label and label != "latest":
-            raise invalid(f"Asset {name} with version label {label} does not exist in workspace. The only label is "
-                          f"'latest'.", kind=KIND, error_type=ValidationErrorType.RESOURCE_NOT_FOUND)
-        row = self._store.get(KIND, name, version=version, label=label)
+    def _find(self, name: str, version: Optional[str], label: Optional[str]) -> Optional[dict]:
+        """The stored version, else one registered through MLflow since the last look."""
+        row = super()._find(name, version, label)
         if row is None:
             self._sync_from_mlflow(name)
-            row = self._store.get(KIND, name, version=version, label=label)
-        if row is None:
-            versions = [r["version"] for r in self._store.list(KIND, name, include_archived=True)]
-            raise not_found(KIND, name, version or label,
-                            available=[f"{name}:{v}" for v in versions] or self._store.names(KIND),
-                            hint="Register it with ml_client.models.create_or_update(Model(...)).")
-        return self._entity(row)
+            row = super()._find(name, version, label)
+        return row
 
     def list(self, name: Optional[str] = None, stage: Optional[str] = None, *,
              list_view_type: ListViewType = ListViewType.ACTIVE_ONLY) -> Iterable[Model]:
         """All versions of `name`, or the newest version of each model."""
         self._sync_from_mlflow(name)
-        archived = {ListViewType.ACTIVE_ONLY: False, ListViewType.ARCHIVED_ONLY: True}.get(list_view_type)
-        rows = self._store.list(KIND, name, include_archived=True)
-        if archived is not None:
-            rows = [r for r in rows if r["archived"] == archived]
-        if stage:
-            rows = [r for r in rows if r["spec"].get("stage") == stage]
-        if name is None:
-            seen: set[str] = set()
-            rows = [r for r in rows if not (r["name"] in seen or seen.add(r["name"]))]
-        return [self._entity(r) for r in rows]
+        keep = (lambda r: r["spec"].get("stage") == stage) if stage else None
+        return [self._entity(r) for r in self._list_rows(name, list_view_type, keep)]
 
     def download(self, name: str, version: str, download_path: Any = ".") -> None:
         """Copy the model's files to <download_path>/<name>/<file or folder name>, as the SDK lays them out."""
@@ -206,18 +179,3 @@ class ModelOperations:
             shutil.copytree(src, dest, dirs_exist_ok=True)
         else:
             shutil.copy2(src, dest)
-
-    # ---- archive --------------------------------------------------------------------------------
-    def _archive(self, name: str, version: Optional[str], label: Optional[str], flag: bool) -> None:
-        if version and label:
-            raise invalid("Cannot specify both version and label.", kind=KIND)
-        if label:
-            version = self.get(name, label=label).version
-        if not self._store.set_archived(KIND, name, version, flag):
-            raise not_found(KIND, name, version, available=self._store.names(KIND))
-
-    def archive(self, name: str, version: Optional[str] = None, label: Optional[str] = None, **kwargs: Any) -> None:
-        self._archive(name, version, label, True)
-
-    def restore(self, name: str, version: Optional[str] = None, label: Optional[str] = None, **kwargs: Any) -> None:
-        self._archive(name, version, label, False)

@@ -1,0 +1,106 @@
+"""What ml_client.data, .models and .environments share locally: versioned assets in the store.
+
+As azure-ai-ml 1.35: get() needs a version or a label (not both; the only label is 'latest'); list() shows every
+version of one name, or the newest version of each name, filtered by ListViewType; archive/restore take a version
+or a label, and no version means the whole asset. Subclasses set KIND, ENTITY and HINT and override the hooks
+(_find, _missing, _check_archivable) where their kind differs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+
+from azure.ai.ml.constants import ListViewType
+from azure.ai.ml.exceptions import ValidationErrorType
+
+from .errors import already_exists, invalid, not_found
+from .specs import from_row
+
+
+class VersionedAssetOperations:
+    KIND: str = ""
+    ENTITY: type = object
+    HINT: str = ""  # the fix named when get() finds nothing, e.g. how to register the asset
+
+    def __init__(self, client: Any):
+        self._client = client
+        self._store = client.store
+
+    def _entity(self, row: dict) -> Any:
+        return from_row(self.ENTITY, row, self._client)
+
+    def _version_for(self, asset: Any, path: str, fix: str) -> str:
+        """The version to write: as given, else the next integer. An existing version keeps its path: a different
+        one raises ResourceExistsError with `fix` ({path} is the registered path)."""
+        version = str(asset.version) if asset.version else self._store.next_version(self.KIND, asset.name)
+        existing = self._store.get(self.KIND, asset.name, version=version)
+        if existing and existing["spec"].get("path") != path:
+            raise already_exists(self.KIND, asset.name, version, fix.format(path=existing["spec"].get("path")))
+        return version
+
+    # ---- read -----------------------------------------------------------------------------------
+    def _find(self, name: str, version: Optional[str], label: Optional[str]) -> Optional[dict]:
+        return self._store.get(self.KIND, name, version=version, label=label)
+
+    def _missing(self, name: str, version: Optional[str], label: Optional[str], hint: Optional[str] = None) -> Any:
+        """Nothing stored under name/version: raise ResourceNotFoundError listing the versions there are."""
+        versions = [r["version"] for r in self._store.list(self.KIND, name, include_archived=True)]
+        raise not_found(self.KIND, name, version or label,
+                        available=[f"{name}:{v}" for v in versions] or self._store.names(self.KIND),
+                        hint=hint or self.HINT)
+
+    def get(self, name: str, version: Optional[str] = None, label: Optional[str] = None) -> Any:
+        if version and label:
+            raise invalid("Cannot specify both version and label.", kind=self.KIND)
+        if not version and not label:
+            raise invalid("Must provide either version or label. For the newest version use label='latest'.",
+                          kind=self.KIND, error_type=ValidationErrorType.MISSING_FIELD)
+        if label and label != "latest":
+            raise invalid(f"Asset {name} with version label {label} does not exist in workspace. The only label is "
+                          f"'latest'.", kind=self.KIND, error_type=ValidationErrorType.RESOURCE_NOT_FOUND)
+        row = self._find(name, version, label)
+        if row is None:
+            return self._missing(name, version, label)
+        return self._entity(row)
+
+    @staticmethod
+    def _archived_only(list_view_type: Any) -> Optional[bool]:
+        """False for ACTIVE_ONLY, True for ARCHIVED_ONLY, None (no filter) for ALL."""
+        return {ListViewType.ACTIVE_ONLY: False, ListViewType.ARCHIVED_ONLY: True}.get(list_view_type)
+
+    def _list_rows(self, name: Optional[str], list_view_type: Any, keep: Any = None) -> list[dict]:
+        """Rows in the view (and passing keep(row)); the newest of each name when name is None."""
+        archived = self._archived_only(list_view_type)
+        rows = self._store.list(self.KIND, name, include_archived=True)
+        if archived is not None:
+            rows = [r for r in rows if r["archived"] == archived]
+        if keep is not None:
+            rows = [r for r in rows if keep(r)]
+        if name is None:
+            seen: set[str] = set()
+            rows = [r for r in rows if not (r["name"] in seen or seen.add(r["name"]))]
+        return rows
+
+    def list(self, name: Optional[str] = None, *,
+             list_view_type: ListViewType = ListViewType.ACTIVE_ONLY) -> Iterable[Any]:
+        """All versions of `name`, or the newest version of each asset when name is None."""
+        return [self._entity(r) for r in self._list_rows(name, list_view_type)]
+
+    # ---- archive --------------------------------------------------------------------------------
+    def _check_archivable(self, name: str, version: Optional[str], label: Optional[str]) -> None:
+        if version and label:
+            raise invalid("Cannot specify both version and label.", kind=self.KIND)
+
+    def _archive(self, name: str, version: Optional[str], label: Optional[str], flag: bool) -> None:
+        self._check_archivable(name, version, label)
+        if label:
+            version = self.get(name, label=label).version
+        if not self._store.set_archived(self.KIND, name, version, flag):
+            raise not_found(self.KIND, name, version, available=self._store.names(self.KIND))
+
+    def archive(self, name: str, version: Optional[str] = None, label: Optional[str] = None, **kwargs: Any) -> None:
+        """Archive one version, or the whole asset (all versions) when no version is given."""
+        self._archive(name, version, label, True)
+
+    def restore(self, name: str, version: Optional[str] = None, label: Optional[str] = None, **kwargs: Any) -> None:
+        self._archive(name, version, label, False)
