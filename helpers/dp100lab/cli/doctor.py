@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import sqlite3
 import sys
 from dataclasses import dataclass
@@ -119,20 +118,11 @@ def check_store() -> list[Line]:
     return lines
 
 
-def port_free(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((host, port))
-            return True
-        except OSError:
-            return False
-
-
 def check_ports() -> list[Line]:
     from .. import studio
 
     lines = []
-    if port_free(JUPYTER_PORT):
+    if studio.port_free(JUPYTER_PORT):  # one bind check, the studio's (127.0.0.1)
         lines.append(Line("OK", f"port {JUPYTER_PORT} on 127.0.0.1 is free for JupyterLab"))
     else:
         lines.append(Line("WARN", f"port {JUPYTER_PORT} on 127.0.0.1 is in use; JupyterLab will take the next "
@@ -144,7 +134,7 @@ def check_ports() -> list[Line]:
     running = studio.status() if (default_store_exists()) else None
     if running:
         lines.append(Line("OK", f"studio already running at {running}"))
-    elif port_free(port):
+    elif studio.port_free(port):
         lines.append(Line("OK", f"port {port} on 127.0.0.1 is free for the studio"))
     else:
         lines.append(Line("WARN", f"port {port} on 127.0.0.1 is in use; the studio cannot use it",
