@@ -146,6 +146,7 @@ class EnvironmentOperations(VersionedAssetOperations):
         return found
 
     def _check_archivable(self, name: str, version: Optional[str], label: Optional[str]) -> None:
+        super()._check_archivable(name, version, label)
         if is_curated(name):
             raise invalid(f"'{name}' is a curated environment owned by Microsoft; it cannot be archived or restored.",
                           kind=KIND)
