@@ -4,13 +4,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test course labs check-labs bench doctor setup clean help
+.PHONY: lab test course labs solutions bench doctor setup clean help
 
 help:
 	@echo "make lab     set everything up, then open JupyterLab on notebook 00 (127.0.0.1)"
 	@echo "make test    set everything up if needed, then run every test"
 	@echo "make course  run all solution notebooks headless and print a summary"
 	@echo "make labs    regenerate labs/ from solutions/"
+	@echo "make solutions  re-execute solutions/ in place (maintainers), then regenerate labs/"
 	@echo "make bench   run the benchmarks in bench/"
 
 setup: $(STAMP)
@@ -42,6 +43,11 @@ course: setup
 	$(BIN)/dp100 course
 
 labs: setup
+	$(BIN)/python -m dp100lab.labs.build
+
+# Maintainers: re-execute solutions in place (fresh store each) after changing them, then regenerate labs.
+solutions: setup
+	$(BIN)/python -m dp100lab.labs.refresh
 	$(BIN)/python -m dp100lab.labs.build
 
 bench: setup
