@@ -5,6 +5,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import yaml
 
@@ -80,3 +81,11 @@ def test_coverage_cli_writes_markdown(tmp_path):
 def test_outline_files_are_plain_yaml():
     for name in ("dp100", "ai300", "crosswalk"):
         assert yaml.safe_load((outlines.OUTLINES_DIR / f"{name}.yaml").read_text())
+
+
+def test_committed_coverage_report_is_current():
+    """README links docs/coverage.md: it must say what the bank and notebooks say now."""
+    root = Path(__file__).resolve().parents[2]
+    committed = (root / "docs" / "coverage.md").read_text(encoding="utf-8")
+    assert committed == coverage.markdown(coverage.compute(root)), \
+        "docs/coverage.md is stale: run `dp100 coverage --markdown` and commit it"
