@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 from typing import Optional
 
-HOST = "127.0.0.1"  # never 0.0.0.0: the UI has no authentication
+HOST = "127.0.0.1"  # loopback only: the UI has no authentication
 PORT_ENV = "DP100LAB_STUDIO_PORT"
 DEFAULT_PORT = 5000
 STATE_FILE = "studio.json"

@@ -22,7 +22,7 @@ def has_display() -> bool:
 def build_command(root: Path, port: int = JUPYTER_PORT, browser: bool | None = None) -> list[str]:
     """The jupyter lab command line (flags checked against jupyterlab 4.6 / jupyter_server 2.x --help-all)."""
     cmd = [sys.executable, "-m", "jupyterlab",
-           "--ServerApp.ip=127.0.0.1",  # never 0.0.0.0: the server runs code for whoever reaches it
+           "--ServerApp.ip=127.0.0.1",  # loopback only: the server runs code for whoever reaches it
            f"--ServerApp.port={port}",
            f"--ServerApp.root_dir={root}"]
     if (root / START).is_file():
