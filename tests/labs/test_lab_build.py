@@ -139,12 +139,14 @@ def test_support_files_are_mirrored(repo, capsys):
     (repo / "solutions" / "predictions.csv").write_text("a\n")  # a run product, not a lab source
     assert build.main(["--root", str(repo)]) == 0
     assert (repo / "labs" / "src" / "05" / "train.py").read_text() == "print('train')\n"
+    assert (repo / "notebooks" / "src" / "05" / "train.py").read_text() == "print('train')\n"
     assert not (repo / "labs" / "predictions.csv").exists()
     (repo / "solutions" / "src" / "05" / "train.py").write_text("print('v2')\n")
     (repo / "labs" / "src" / "05" / "old.py").write_text("")
     assert build.main(["--root", str(repo), "--check"]) == 1
     err = capsys.readouterr().err
     assert "different: labs/src/05/train.py" in err
+    assert "different: notebooks/src/05/train.py" in err
     assert "extra:     labs/src/05/old.py (no solutions/src/05/old.py)" in err
     assert build.main(["--root", str(repo)]) == 0
     assert build.main(["--root", str(repo), "--check"]) == 0

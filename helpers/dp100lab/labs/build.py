@@ -6,7 +6,7 @@
 Markers in solution code cells:
   `x = expr  # SOLUTION`                 -> `x = ...  # YOUR CODE HERE`   (also `name=expr,` and `"key": expr,`)
   `# BEGIN SOLUTION` ... `# END SOLUTION` -> `# YOUR CODE HERE` and `...`, at the marker's indentation
-Markdown cells tagged "solution" are removed. Files under solutions/src/ are copied to labs/src/. Every solution must have at least one marker and one cell
+Markdown cells tagged "solution" are removed. Files under solutions/src/ are copied to labs/src/ and notebooks/src/. Every solution must have at least one marker and one cell
 tagged "check". Output is deterministic: the same solutions give byte-identical labs.
 """
 
@@ -47,6 +47,11 @@ class Repo:
     @property
     def labs(self) -> Path:
         return self.root / "labs"
+
+    @property
+    def support_mirrors(self) -> list[Path]:
+        """Folders that get a copy of solutions/src/, so each of labs/ and notebooks/ stands on its own."""
+        return [self.labs / SUPPORT, self.root / "notebooks" / SUPPORT]
 
 
 def default_root() -> Path:
@@ -236,7 +241,7 @@ def render(nb: nbformat.NotebookNode) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-SUPPORT = "src"  # solutions/src/ (scripts, YAML, conda files the notebooks use) is mirrored to labs/src/
+SUPPORT = "src"  # solutions/src/ (scripts, YAML, conda files the notebooks use) is mirrored to labs/ and notebooks/
 _SKIP = {"__pycache__", ".ipynb_checkpoints", ".DS_Store"}
 
 
@@ -264,16 +269,15 @@ def generate(repo: Repo) -> tuple[dict[Path, bytes], list[str]]:
         except Exception as exc:  # unreadable notebook JSON etc.: name the file and the reason
             errors.append(f"{solution_rel}: cannot read it as a notebook ({type(exc).__name__}: {exc}).")
     for path in _support_files(repo.solutions / SUPPORT):
-        labs[repo.labs / path.relative_to(repo.solutions)] = path.read_bytes()
+        for mirror in repo.support_mirrors:
+            labs[mirror / path.relative_to(repo.solutions / SUPPORT)] = path.read_bytes()
     return labs, errors
 
 
 def _existing_labs(repo: Repo) -> list[Path]:
-    """Files in labs/ that the build owns: NN_*.ipynb and everything under labs/src/."""
-    if not repo.labs.is_dir():
-        return []
-    notebooks = [p for p in repo.labs.iterdir() if NOTEBOOK.match(p.name)]
-    return sorted(notebooks + _support_files(repo.labs / SUPPORT))
+    """Files the build owns: labs/NN_*.ipynb and everything under labs/src/ and notebooks/src/."""
+    notebooks = [p for p in repo.labs.iterdir() if NOTEBOOK.match(p.name)] if repo.labs.is_dir() else []
+    return sorted(notebooks + [f for mirror in repo.support_mirrors for f in _support_files(mirror)])
 
 
 def drift(repo: Repo, labs: dict[Path, bytes]) -> list[str]:
@@ -287,7 +291,7 @@ def drift(repo: Repo, labs: dict[Path, bytes]) -> list[str]:
             problems.append(f"different: {rel}")
     for path in _existing_labs(repo):
         if path not in labs:
-            source = (repo.solutions / path.relative_to(repo.labs)).relative_to(repo.root).as_posix()
+            source = Path("solutions", *path.relative_to(repo.root).parts[1:]).as_posix()
             problems.append(f"extra:     {path.relative_to(repo.root).as_posix()} (no {source})")
     return problems
 
