@@ -36,7 +36,7 @@ lab: setup
 # One pytest run: unit/integration tests, then nbval on the executed solutions, in a throwaway store.
 test: setup
 	$(BIN)/python -m dp100lab.labs.build --check
-	DP100LAB_HOME=$$(mktemp -d) MPLBACKEND=Agg $(BIN)/python -m pytest -q tests solutions \
+	env -u MPLBACKEND DP100LAB_HOME=$$(mktemp -d) $(BIN)/python -m pytest -q tests solutions \
 	  --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
 
 course: setup

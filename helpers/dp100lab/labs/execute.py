@@ -156,7 +156,8 @@ def run_notebook(
         record_timing=False,
     )
     aborted = None
-    env_values = {"MPLBACKEND": os.environ.get("MPLBACKEND", "Agg"), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    # No MPLBACKEND: kernels use the inline backend, so figures appear in outputs as learners see them.
+    env_values = {"MPLBACKEND": None, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     env_values.update(env or {})
     with patched_environ(env_values):
         try:
