@@ -106,14 +106,10 @@ class LocalMLClient:
 
     @cached_property
     def jobs(self):
-        try:
-            from .jobs import JobOperations
-        except ImportError as e:  # jobs.py is built separately; say so rather than fail obscurely
-            raise not_yet("05", "ml_client.jobs", "submit the job to the workspace and run it on the compute") \
-                from e
+        from .jobs import JobOperations
         return JobOperations(self)
 
-    # ---- groups a later module brings locally (module numbers: the course map in /tmp/team/QUESTIONS.md) --
+    # ---- groups a later module brings locally (module numbers: README's module map) --
     @cached_property
     def components(self):
         return _NotYet("components", "08", "register the component as a versioned asset in the workspace")

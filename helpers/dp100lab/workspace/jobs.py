@@ -34,7 +34,7 @@ from .store import TERMINAL_STATUSES
 
 _POLL_S = 0.25
 _ARM = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}/jobs/{n}"
-# job kinds a later module of the course runs locally (module map in the team brief)
+# job kinds a later module of the course runs locally (README's module map)
 _LATER = {"SweepJob": ("07", "sweep job", "run the trials of the sweep on the compute and pick the best"),
           "Sweep": ("07", "sweep job", "run the trials of the sweep on the compute and pick the best"),
           "AutoMLJob": ("06", "AutoML job", "train and compare models automatically on the compute"),
@@ -48,9 +48,7 @@ def _job_output_resolver(store: Any, job: str, output: str) -> Optional[Path]:
         plan = json.loads((store.job_dir(job) / runner.PLAN).read_text())
     except (OSError, ValueError):
         return None
-    if output in ("artifacts", "default"):
-        return mlflow_env.artifact_dir(plan["artifact_uri"])
-    found = plan.get("outputs", {}).get(output)
+    found = plan.get("outputs", {}).get(output)  # "artifacts" is the run's: uris resolves it through run_id
     return Path(found) if found else None
 
 
