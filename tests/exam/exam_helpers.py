@@ -16,3 +16,12 @@ def single(qid: str, skill: str, stem: str | None = None, module: str = "05") ->
         "skills": [skill], "difficulty": 1, "module": module,
         "reference": "https://learn.microsoft.com/en-us/azure/machine-learning/",
     }
+
+
+def shown(q, stored, seed=None, layout=None):
+    """What a candidate types for an answer given in stored keys, under the layout a seed (or a layout) gives q."""
+    from dp100lab.exam.layout import Layout, make_layout, question_seed, to_shown
+
+    lay = layout if isinstance(layout, Layout) else Layout.from_json(layout) if layout else make_layout(q, question_seed(seed, q.id))
+    ans = to_shown(q, lay, stored)
+    return " ".join(ans) if isinstance(ans, list) else ans

@@ -11,7 +11,7 @@ from dp100lab.exam.bank import load_bank
 from dp100lab.exam.engine import SelectionError, explain, parse_answer, practice, score, select
 from dp100lab.exam.store import ProgressStore
 
-from exam_helpers import GOOD
+from exam_helpers import GOOD, shown
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def test_explanation_covers_every_option_and_reference(bank):
     text = explain(q, ["A", "C"])
     assert text.startswith("~ Partly right (50%). Right answer: A, B; yours: A, C")
     for k in "ABCD":
-        assert f"\n{k}: " in text
+        assert f"\n- **{k}:** {q.option_explanation(k)}" in text
     assert q.reference in text
 
 
@@ -91,9 +91,9 @@ def test_select_by_domain_skill_module_and_errors_list_valid(bank):
     assert [q.id for q in select(bank, skill="3.4.2")] == ["t-order-1"]
     assert {q.id for q in select(bank, skill="dp100-3.4")} == {"t-order-1", "t-yesno-1"}
     assert [q.id for q in select(bank, module="7")] == ["t-multi-1"]
-    with pytest.raises(SelectionError, match=r"unknown domain '9'. Valid domains: 1 = Design and prepare"):
+    with pytest.raises(SelectionError, match=r"unknown DP-100 domain '9'. Valid domains: 1 = Design and prepare"):
         select(bank, domain="9")
-    with pytest.raises(SelectionError, match=r"unknown skill 'x.y'. Valid skills .*1\.1\.1, 1\.1\.2"):
+    with pytest.raises(SelectionError, match=r"unknown DP-100 skill 'x.y'. Valid skills .*1\.1\.1, 1\.1\.2"):
         select(bank, skill="x.y")
     with pytest.raises(SelectionError, match="unknown module '42'"):
         select(bank, module="42")
@@ -102,16 +102,20 @@ def test_select_by_domain_skill_module_and_errors_list_valid(bank):
 def test_practice_explains_immediately_records_and_survives_bad_input(bank):
     store, out = ProgressStore(), io.StringIO()
     qs = [q_(bank, "t-single-1"), q_(bank, "t-multi-1"), q_(bank, "t-yesno-1"), q_(bank, "t-order-1")]
-    res = practice(qs, bank, store, scripted("Z", "B", "m", "A C", "s"), out)
+    single, multi = qs[0], qs[1]
+    assert shown(single, "B", 5) != "B" and shown(multi, ["A", "C"], 5) != "A C"  # seed 5 moves the options
+    res = practice(qs, bank, store, scripted("Z", shown(single, "B", 5), "m", shown(multi, ["A", "C"], 5), "s"), out, seed=5)
     text = out.getvalue()
     assert "Z is not an option" in text  # bad input re-prompts, nothing lost
-    assert "✗ Not quite (0%). Right answer: A; yours: B" in text
+    assert f"✗ Not quite (0%). Right answer: {shown(single, 'A', 5)}; yours: {shown(single, 'B', 5)}" in text
     assert "marked for review" in text
     assert "Case study: Fabrikam demand forecast" in text  # the case scenario comes with its question
     assert res == {"answered": 2, "score": 0.25, "marked": ["t-multi-1"]}
     # reloaded from disk: answers and the mark survived
     again = ProgressStore()
     assert [(a["qid"], a["score"]) for a in again.attempts] == [("t-single-1", 0.0), ("t-multi-1", 0.5)]
+    assert [a["answer"] for a in again.attempts] == ["B", ["A", "C"]]  # recorded by option identity
+    assert again.attempts[0]["layout"]["seed"] is not None and len(again.attempts[1]["layout"]["order"]) == 4
     assert again.data["marked"] == ["t-multi-1"]
     assert set(again.data["cards"]) == {"t-single-1", "t-multi-1"}
 
@@ -120,11 +124,14 @@ def test_quiz_cli_lists_valid_domains_for_bad_input():
     r = subprocess.run([sys.executable, "-m", "dp100lab.exam.cli", "quiz", "--bank", str(GOOD), "--domain", "banana"],
                        capture_output=True, text=True)
     assert r.returncode == 2
-    assert "unknown domain 'banana'. Valid domains: 1 = Design and prepare a machine learning solution" in r.stderr
+    assert "unknown DP-100 domain 'banana'. Valid domains: 1 = Design and prepare a machine learning solution" in r.stderr
 
 
 def test_quiz_cli_practice_by_module_from_stdin():
-    r = subprocess.run([sys.executable, "-m", "dp100lab.exam.cli", "quiz", "--bank", str(GOOD), "--module", "01"],
-                       input="A\n", capture_output=True, text=True)
+    q = load_bank(GOOD).by_id()["t-single-1"]
+    assert shown(q, "A", 4) != "A"  # the key is not where it is stored
+    r = subprocess.run([sys.executable, "-m", "dp100lab.exam.cli", "quiz", "--bank", str(GOOD), "--module", "01",
+                        "--seed", "4"], input=shown(q, "A", 4) + "\n", capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert "✓ Correct. Right answer: A" in r.stdout and "1 answered, 100% right" in r.stdout
+    assert f"✓ Correct. Right answer: {shown(q, 'A', 4)}" in r.stdout and "1 answered, 100% right" in r.stdout
+    assert "**" not in r.stdout and "ml_client.compute" in r.stdout  # Markdown rendered, not shown raw

@@ -15,7 +15,7 @@ from dp100lab.exam.mock import ESTIMATE_NOTE, MockExam, build_exam, quotas
 from dp100lab.exam.store import ProgressStore
 from dp100lab.exam.validate import domain_of
 
-from exam_helpers import GOOD
+from exam_helpers import GOOD, shown
 
 
 class FakeClock:
@@ -62,6 +62,15 @@ def test_case_study_questions_stay_together_at_the_end():
     assert ids[-1] == "t-yesno-1" and sorted(ids) == sorted(q.id for q in bank.questions)
 
 
+def typed(ex, qid, stored: str) -> str:
+    """What to type in this exam for an answer written in stored keys ("A B"; yes/no answers as they are)."""
+    q = ex.by_id[qid]
+    if q.type == "yesno":
+        return stored
+    keys = stored.split()
+    return shown(q, keys if q.type in ("multiple", "ordering") else keys[0], layout=ex.state["layouts"][qid])
+
+
 def _exam(bank, clock, lines, step=1.0, out=None):
     store = ProgressStore()
     ex = MockExam(bank, store, script(lines, clock, step), out or io.StringIO(), clock)
@@ -78,7 +87,7 @@ def test_full_run_mark_navigate_finish_results():
     for i, qid in enumerate(order):
         if i == 0:
             lines += ["m"]  # mark the first question, then answer it
-        lines += [right[qid]]
+        lines += [typed(ex, qid, right[qid])]
     lines += ["r", "g 1", "p", "n", "f"]
     ex.input_fn = script(lines, clock, 60)
     res = ex.run()
@@ -102,7 +111,7 @@ def test_timer_expiry_with_injected_clock():
     ex.start(n=5, minutes=2, seed=2)
     first = ex.state["qids"][0]
     right = {"t-single-1": "A", "t-multi-1": "A B", "t-order-1": "B A C", "t-code-1": "A", "t-yesno-1": "Y N"}
-    ex.input_fn = script([right[q] for q in ex.state["qids"]], clock, 50)  # 50 s per answer, 120 s allowed
+    ex.input_fn = script([typed(ex, q, right[q]) for q in ex.state["qids"]], clock, 50)  # 50 s per answer, 120 s allowed
     res = ex.run()
     text = out.getvalue()
     assert "Time is up: that last input came after the limit and was not counted." in text
@@ -165,7 +174,7 @@ def test_dp100_exam_end_to_end_from_stdin(home):
     r2 = subprocess.run(cmd, input="f\ny\n", capture_output=True, text=True)
     assert r2.returncode == 0, r2.stderr
     assert "Resuming the mock exam" in r2.stdout and "4 question(s) unanswered" in r2.stdout
-    assert "Mock exam results: 5 questions" in r2.stdout and "ESTIMATE" in r2.stdout
+    assert "DP-100 mock exam results: 5 questions" in r2.stdout and "ESTIMATE" in r2.stdout
     assert not (home / "progress" / "mock_session.json").exists()
 
 

@@ -14,7 +14,7 @@ from dp100lab.exam.bank import load_bank
 from dp100lab.exam.progress import compute, report, revisit, table
 from dp100lab.exam.store import ProgressStore
 
-from exam_helpers import GOOD
+from exam_helpers import GOOD, shown
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -114,10 +114,12 @@ def test_progress_cli_runs_with_no_history():
 
 def test_review_cli_brings_back_wrong_answers(home):
     ProgressStore().record("t-single-1", 0.0, "practice", at="2026-01-01T00:00:00+00:00")
-    r = subprocess.run([sys.executable, "-m", "dp100lab.exam.cli", "quiz", "--review", "--bank", str(GOOD)],
-                       input="A\n", capture_output=True, text=True)
+    q = load_bank(GOOD).by_id()["t-single-1"]
+    r = subprocess.run([sys.executable, "-m", "dp100lab.exam.cli", "quiz", "--review", "--bank", str(GOOD), "--seed", "1"],
+                       input=shown(q, "A", 1) + "\n", capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "Review: 1 question(s) due" in r.stdout and "t-single-1" in r.stdout and "✓ Correct" in r.stdout
+    assert ProgressStore().attempts[-1]["answer"] == "A"  # the stored key, whatever letter showed it
 
 
 def test_two_writers_do_not_overwrite_each_other(home):

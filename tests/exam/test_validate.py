@@ -87,7 +87,7 @@ def test_unknown_skill_and_ai300_ids(make_bank):
     q = single("s-1", "dp100-9.9.9")
     q["ai300"] = ["ai300-9.9"]
     found = _defects(make_bank({"a.yaml": {"questions": [q]}}))
-    assert any(d.startswith("a.yaml: s-1: skills: unknown DP-100 skill id 'dp100-9.9.9'") for d in found)
+    assert any(d.startswith("a.yaml: s-1: skills: unknown skill id 'dp100-9.9.9'") for d in found)
     assert any(d.startswith("a.yaml: s-1: ai300: unknown AI-300 skill id") for d in found)
 
 
@@ -123,11 +123,11 @@ def test_thresholds_report_shortfalls(make_bank, good_raw):
     assert not rep.defects and not rep.ok
     assert "5 questions; the bank needs at least 300" in text
     assert "dp100-4.4.4 (0)" in text  # a bullet with no question is named with its count
-    assert "dp100-4 has 0% of the questions" in text
+    assert "dp100-4 has 0% of the DP-100 questions" in text
 
 
 def test_full_bank_meets_thresholds(full_bank):
-    rep = validate(full_bank)
+    rep = validate(full_bank, outline="dp100")
     assert rep.ok, rep.text()
     assert rep.stats["total"] == 312 and min(rep.stats["per_skill"].values()) >= 3
 
@@ -136,11 +136,13 @@ def test_domain_share_out_of_range(make_bank):
     qs = [single(f"d-{i}", "dp100-1.1.1", stem=f"unique stem number {i} " + " ".join(f"t{i}x{j}" for j in range(8)))
           for i in range(10)]
     rep = validate(make_bank({"a.yaml": {"questions": qs}}), min_total=0, min_per_skill=0)
-    assert any(s.startswith("dp100-1 has 100% of the questions") for s in rep.shortfalls)
+    assert any(s.startswith("dp100-1 has 100% of the DP-100 questions") for s in rep.shortfalls)
 
 
 def test_main_exit_codes(make_bank, good_raw, full_bank, capsys):
-    assert main(["--dir", str(full_bank)]) == 0
+    assert main(["--dir", str(full_bank), "--outline", "dp100"]) == 0
+    assert main(["--dir", str(full_bank)]) == 1  # the DP-100-only bank misses the bullets AI-300 adds
+    assert "coverage (AI-300): 23 AI-300 bullet(s) with fewer than 3 questions" in capsys.readouterr().out
     q = _q(good_raw, "t-single-1")
     q["answer"] = "Q"
     assert main(["--dir", str(make_bank({"x.yaml": {"questions": [q]}}))]) == 1
@@ -148,7 +150,7 @@ def test_main_exit_codes(make_bank, good_raw, full_bank, capsys):
 
 
 def test_module_entry_point_runs(full_bank):
-    r = subprocess.run([sys.executable, "-m", "dp100lab.exam.validate", "--dir", str(full_bank)],
+    r = subprocess.run([sys.executable, "-m", "dp100lab.exam.validate", "--dir", str(full_bank), "--outline", "dp100"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "312 questions" in r.stdout

@@ -157,7 +157,7 @@ def schema_issues(raw: dict, file: str) -> list[Issue]:
                 bad(f"explanation.options.{k}", "explains an option/statement that does not exist")
     sk = raw.get("skills")
     if not (isinstance(sk, list) and 1 <= len(sk) <= 3 and all(isinstance(s, str) for s in sk)):
-        bad("skills", "required: a list of 1-3 DP-100 skill ids")
+        bad("skills", "required: a list of 1-3 skill ids (dp100-... or ai300-...)")
     if raw.get("difficulty") not in (1, 2, 3):
         bad("difficulty", "must be 1, 2 or 3")
     if str(raw.get("module")) not in MODULES:

@@ -21,9 +21,14 @@ def _bank(args):
 
 
 def _store():
+    from .migrate import NewerFileError
     from .store import ProgressStore
 
-    return ProgressStore()
+    try:
+        return ProgressStore()
+    except NewerFileError as exc:  # the `dp100` entry point has no handler of its own for this
+        print(f"dp100: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def cmd_quiz(args) -> int:
@@ -45,7 +50,7 @@ def cmd_quiz(args) -> int:
         print(f"Review: {len(qs)} question(s) due (spaced repetition, FSRS).")
     else:
         try:
-            qs = select(bank, args.domain, args.skill, args.module)
+            qs = select(bank, args.domain, args.skill, args.module, outline=args.outline)
         except SelectionError as exc:
             print(f"dp100 quiz: {exc}", file=sys.stderr)
             return 2
@@ -54,7 +59,8 @@ def cmd_quiz(args) -> int:
                   file=sys.stderr)
             return 1
         qs = shuffled(qs, args.count, args.seed)
-    practice(qs, bank, store, input_fn=input, out=sys.stdout, mode="review" if args.review else "practice")
+    practice(qs, bank, store, input_fn=input, out=sys.stdout, mode="review" if args.review else "practice",
+             seed=args.seed)
     return 0
 
 
@@ -70,7 +76,11 @@ def cmd_exam(args) -> int:
         print("dp100 exam: the question bank is empty.", file=sys.stderr)
         return 1
     exam = MockExam(bank, store, input_fn=input, out=sys.stdout)
-    exam.start(n=args.questions, minutes=args.minutes, new=args.new, seed=args.seed)
+    try:
+        exam.start(n=args.questions, minutes=args.minutes, new=args.new, seed=args.seed, outline=args.outline)
+    except RuntimeError as exc:
+        print(f"dp100 exam: {exc}", file=sys.stderr)
+        return 1
     exam.run()
     return 0
 
@@ -101,7 +111,9 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("quiz", parents=[common], help="practice questions with immediate explanations",
                               description="Practice by domain, skill or module; each answer is explained at once and "
                                           "recorded. Type ? at a prompt for help.")
-    p.add_argument("--domain", help="exam domain 1-4 (e.g. 3 or dp100-3)")
+    p.add_argument("--outline", choices=("dp100", "ai300"), default="dp100",
+                   help="which exam's domains and skills --domain/--skill mean (default dp100)")
+    p.add_argument("--domain", help="exam domain, e.g. 3 or dp100-3 (ai300: 1-5)")
     p.add_argument("--skill", help="skill or group id, e.g. 3.1.4 or 3.1")
     p.add_argument("--module", help="curriculum module 00-12")
     p.add_argument("--review", action="store_true", help="questions due for spaced-repetition review")
@@ -115,6 +127,8 @@ def register(subparsers) -> None:
     p.add_argument("--questions", type=int, default=50, help="number of questions (default 50)")
     p.add_argument("--minutes", type=float, default=100, help="time limit in minutes (default 100)")
     p.add_argument("--new", action="store_true", help="start a new exam even if one is unfinished (it is kept aside)")
+    p.add_argument("--outline", choices=("dp100", "ai300"), default="dp100",
+                   help="draw by the domain weights of DP-100 (default) or AI-300, and report per domain of it")
     p.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_exam)
 
@@ -132,8 +146,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="dp100", description="DP-100 / AI-300 exam practice")
     register(ap.add_subparsers(dest="command", required=True))
     args = ap.parse_args(argv)
+    from .migrate import NewerFileError
+
     try:
         return args.func(args)
+    except NewerFileError as exc:
+        print(f"dp100: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("\nInterrupted; everything answered so far is saved.", file=sys.stderr)
         return 130

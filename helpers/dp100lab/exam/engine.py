@@ -11,14 +11,15 @@ import sys
 import textwrap
 from typing import Callable, Iterable
 
-from . import outlines
+from . import outlines, term
 from .bank import Bank, Question
+from .layout import Layout, make_layout, question_seed, to_stored, view
 
 HELP = {
     "single": "Answer with one letter, e.g. B",
     "code": "Answer with the letter of the fragment that completes the code, e.g. B",
     "multiple": "Choose {n}: letters separated by commas or spaces, e.g. {ex}",
-    "ordering": "Give all {n} letters in the right order, e.g. {ex}",
+    "ordering": "Give all {n} letters in the right order, first step first, separated by spaces",  # no example: it could be the key
     "yesno": "Answer Y or N for each statement, in order, e.g. {ex}",
 }
 
@@ -29,30 +30,39 @@ class SelectionError(ValueError):
 
 # ---------- choosing questions ----------
 
-def _norm_skill(s: str) -> str:
+def _norm_skill(s: str, prefix: str = "dp100") -> str:
     s = s.strip().lower()
-    return s if s.startswith("dp100-") else f"dp100-{s.lstrip('d')}" if re.match(r"^d?\d", s) else s
+    if s.startswith(("dp100-", "ai300-")):
+        return s
+    return f"{prefix}-{s.lstrip('d')}" if re.match(r"^d?\d", s) else s
 
 
-def select(bank: Bank, domain: str | None = None, skill: str | None = None, module: str | None = None) -> list[Question]:
-    dp = outlines.dp100()
+def select(bank: Bank, domain: str | None = None, skill: str | None = None, module: str | None = None,
+           outline: str = "dp100") -> list[Question]:
+    """Questions for a domain/skill (of the DP-100 or the AI-300 outline) and/or a curriculum module."""
+    try:
+        ol = outlines.get(outline)
+    except ValueError as exc:
+        raise SelectionError(str(exc)) from None
     qs = list(bank.questions)
+    if outline == "ai300" or ol.name == "ai300":
+        qs = [q for q in qs if outlines.skills_of(q, ol)]  # AI-300 practice: questions that map to AI-300
     if domain:
-        did = _norm_skill(domain)
-        if did not in dp.domain_ids:
-            valid = "; ".join(f"{d.id.split('-')[1]} = {d.title}" for d in dp.domains)
-            raise SelectionError(f"unknown domain {domain!r}. Valid domains: {valid}")
-        qs = [q for q in qs if any(dp.skills.get(s) and dp.skills[s].domain_id == did for s in q.skills)]
+        did = _norm_skill(domain, ol.name)
+        if did not in ol.domain_ids:
+            valid = "; ".join(f"{d.id.split('-')[1]} = {d.title}" for d in ol.domains)
+            raise SelectionError(f"unknown {ol.exam} domain {domain!r}. Valid domains: {valid}")
+        qs = [q for q in qs if any(ol.skills.get(s) and ol.skills[s].domain_id == did for s in outlines.skills_of(q, ol))]
     if skill:
-        sid = _norm_skill(skill)
-        groups = dp.groups()
-        if sid not in dp.skills and sid not in groups:
-            valid = ", ".join(s.split("-")[1] for s in dp.skills)
+        sid = _norm_skill(skill, ol.name)
+        groups = ol.groups()
+        if sid not in ol.skills and sid not in groups:
+            valid = ", ".join(s.split("-")[1] for s in ol.skills)
             raise SelectionError(
-                f"unknown skill {skill!r}. Valid skills (or a group such as 3.1): {valid}. "
-                f"See `dp100 coverage` for their wording."
+                f"unknown {ol.exam} skill {skill!r}. Valid skills (or a group such as {next(iter(groups)).split('-')[1]}): "
+                f"{valid}. See `dp100 coverage` for their wording."
             )
-        qs = [q for q in qs if any(s == sid or s.startswith(sid + ".") for s in q.skills)]
+        qs = [q for q in qs if any(s == sid or s.startswith(sid + ".") for s in outlines.skills_of(q, ol))]
     if module:
         mod = f"{int(module):02d}" if str(module).isdigit() else str(module)
         modules = sorted({q.module for q in bank.questions})
@@ -81,21 +91,25 @@ def instructions(q: Question) -> str:
 
 
 def render(q: Question, bank: Bank | None = None, header: str = "", show_case: bool = True) -> str:
+    """The question as Markdown (term.emit renders it in a terminal, the widget in a notebook)."""
     parts = []
     if header:
-        parts.append(header)
+        parts.append(f"**{header.strip()}**")
     if show_case and q.case and bank and q.case in bank.cases:
         case = bank.cases[q.case]
-        parts.append(f"Case study: {case.get('title', q.case)}\n{case['scenario'].strip()}\n")
+        parts.append(f"**Case study: {case.get('title', q.case)}**\n\n{case['scenario'].strip()}\n\n---")
     parts.append(q.stem)
     if q.type == "yesno":
-        parts += [f"  {i}. {s}" for i, s in enumerate(q.statements, 1)]
+        parts.append("\n".join(f"{i}. {s}" for i, s in enumerate(q.statements, 1)))
     else:
-        for k, v in q.options.items():
-            v = str(v).rstrip()
-            parts.append(f"  {k}. {v}" if "\n" not in v else f"  {k}.\n" + textwrap.indent(v, "      "))
-    parts.append(f"({instructions(q)})")
-    return "\n".join(parts)
+        parts.append("\n".join(f"- **{k}.** {_one_line(v)}" for k, v in q.options.items()))
+    parts.append(f"*({instructions(q)})*")
+    return "\n\n".join(parts)
+
+
+def _one_line(text: str) -> str:
+    v = str(text).strip()
+    return v if "\n" not in v else "\n\n  ```\n" + textwrap.indent(v, "  ") + "\n  ```"
 
 
 # ---------- answers ----------
@@ -154,19 +168,20 @@ def format_answer(q: Question, ans) -> str:
     return str(ans)
 
 
+def verdict(q: Question, given) -> str:
+    s = score(q, given)
+    v = "✓ Correct." if s >= 1 else ("~ Partly right" if s > 0 else "✗ Not quite") + f" ({s:.0%})."
+    return f"{v} Right answer: {format_answer(q, q.answer)}" + ("" if s >= 1 else f"; yours: {format_answer(q, given)}")
+
+
 def explain(q: Question, given=None) -> str:
-    s = score(q, given) if given is not None else None
-    lines = []
-    if s is not None:
-        verdict = "✓ Correct." if s >= 1 else ("~ Partly right" if s > 0 else "✗ Not quite") + f" ({s:.0%})."
-        lines.append(f"{verdict} Right answer: {format_answer(q, q.answer)}" + ("" if s >= 1 else f"; yours: {format_answer(q, given)}"))
-    else:
-        lines.append(f"Right answer: {format_answer(q, q.answer)}")
-    lines.append(textwrap.fill(str(q.explanation["summary"]).strip(), 100))
+    """Verdict, why, and a line per option (under the letters shown), as Markdown."""
+    lines = [verdict(q, given) if given is not None else f"Right answer: {format_answer(q, q.answer)}", "",
+             str(q.explanation["summary"]).strip(), ""]
     keys = [str(i) for i in range(1, len(q.statements) + 1)] if q.type == "yesno" else q.keys
     for k in keys:
-        lines.append(textwrap.fill(f"{k}: {q.option_explanation(k)}", 100, subsequent_indent="   "))
-    lines.append(f"Read more: {q.reference}")
+        lines.append(f"- **{k}:** {q.option_explanation(k)}")
+    lines += ["", f"Read more: <{q.reference}>"]
     return "\n".join(lines)
 
 
@@ -195,6 +210,12 @@ def ask(q: Question, input_fn: Callable[[str], str], out, prompt: str = "> ") ->
             print(f"  {exc}", file=out)
 
 
+def present(q: Question, seed: int | None = None) -> tuple[Layout, Question]:
+    """Draw this presentation's layout and the relabelled view to show (see layout.py)."""
+    lay = make_layout(q, seed)
+    return lay, view(q, lay)
+
+
 def practice(
     questions: Iterable[Question],
     bank: Bank,
@@ -202,16 +223,21 @@ def practice(
     input_fn: Callable[[str], str] = input,
     out=None,
     mode: str = "practice",
+    seed: int | None = None,
 ) -> dict:
-    """Ask each question, explain at once, record the result (and the review schedule) after every answer."""
+    """Ask each question (options shuffled), explain at once, record the result, layout and answer.
+
+    seed: reproducible layouts (each question's layout comes from seed and its id); None draws fresh ones."""
     out = out or sys.stdout
     qs = list(questions)
     done, total_score, marked = 0, 0.0, []
     for i, q in enumerate(qs, 1):
-        print("\n" + render(q, bank, header=f"[{i}/{len(qs)}] {q.id} · {', '.join(q.skills)} · module {q.module}"), file=out)
+        lay, v = present(q, None if seed is None else question_seed(seed, q.id))
+        print("", file=out)
+        term.emit(out, render(v, bank, header=f"[{i}/{len(qs)}] {q.id} · {', '.join(q.skills)} · module {q.module}"))
         is_marked = False
         while True:
-            cmd, ans = ask(q, input_fn, out)
+            cmd, ans = ask(v, input_fn, out)
             if cmd == "mark":
                 is_marked = True
                 print("  marked for review; now answer it, or s to skip", file=out)
@@ -224,12 +250,12 @@ def practice(
                 store.mark(q.id)
                 marked.append(q.id)
             continue
-        s = score(q, ans)
-        store.record(q.id, s, mode, marked=is_marked)
+        s = score(v, ans)
+        store.record(q.id, s, mode, marked=is_marked, layout=lay, answer=to_stored(q, lay, ans))
         done, total_score = done + 1, total_score + s
         if is_marked:
             marked.append(q.id)
-        print(explain(q, ans), file=out)
+        term.emit(out, explain(v, ans))
     pct = total_score / done if done else 0.0
     print(f"\n{done} answered, {pct:.0%} right" + (f"; marked for review: {', '.join(marked)}" if marked else "")
           + ". Progress saved; `dp100 quiz --review` brings back what needs another look.", file=out)

@@ -12,11 +12,13 @@ import sys
 import time
 from typing import Callable
 
-from . import outlines
+from . import outlines, term
 from .bank import Bank, Question
 from .engine import explain, format_answer, parse_answer, render, score
-from .store import ProgressStore, atomic_write_json, now_iso, read_json_or_quarantine
-from .validate import domain_of
+from .layout import Layout, identity, make_layout, new_seed, question_seed, to_shown, to_stored, view
+from .migrate import SESSION_VERSION, migrate_session
+from .outlines import domain_of
+from .store import ProgressStore, atomic_write_json, backup_once, now_iso, read_json_or_quarantine
 
 PASS_MARK = 700
 COMMANDS = ("Commands: an answer · m mark/unmark for review · n next · p previous · g N go to question N · "
@@ -37,14 +39,16 @@ def quotas(n: int, outline: outlines.Outline) -> dict[str, int]:
     return q
 
 
-def build_exam(bank: Bank, n: int = 50, seed: int | None = None) -> list[str]:
-    """Question ids for a mock exam: at most one case study (kept together, at the end), the rest by domain weight."""
+def build_exam(bank: Bank, n: int = 50, seed: int | None = None, outline: str = "dp100") -> list[str]:
+    """Question ids for a mock exam: at most one case study (kept together, at the end), the rest by the domain
+    weights of the outline (dp100 or ai300); only questions that map to that outline are drawn."""
     rng = random.Random(seed)
-    dp = outlines.dp100()
+    dp = outlines.get(outline)
     want = quotas(n, dp)
     picked: list[Question] = []
     cases: dict[str, list[Question]] = {}
-    for q in bank.questions:
+    eligible = [q for q in bank.questions if domain_of(q, dp)]
+    for q in eligible:
         if q.case:
             cases.setdefault(q.case, []).append(q)
     case_block: list[Question] = []
@@ -54,11 +58,10 @@ def build_exam(bank: Bank, n: int = 50, seed: int | None = None) -> list[str]:
         for q in case_block:
             d = domain_of(q, dp)
             want[d] = max(0, want.get(d, 0) - 1)
-    pool = [q for q in bank.questions if not q.case]
+    pool = [q for q in eligible if not q.case]
     rng.shuffle(pool)
     for dom, k in want.items():
-        mine = [q for q in pool if domain_of(q, dp) == dom][:k]
-        picked += mine
+        picked += [q for q in pool if domain_of(q, dp) == dom][:k]
     rest = [q for q in pool if q not in picked]  # a thin domain is topped up from the others
     picked += rest[: max(0, n - len(case_block) - len(picked))]
     rng.shuffle(picked)
@@ -86,8 +89,14 @@ class MockExam:
     def save(self) -> None:
         atomic_write_json(self.path, self.state)
 
-    def start(self, n: int = 50, minutes: float = 100, new: bool = False, seed: int | None = None) -> None:
+    def start(self, n: int = 50, minutes: float = 100, new: bool = False, seed: int | None = None,
+              outline: str = "dp100") -> None:
         old = read_json_or_quarantine(self.path, "qids", self.out)
+        if old:
+            old, changed = migrate_session(old, self.by_id, self.path)
+            if changed:
+                backup_once(self.path, old["migrated_from"])
+                atomic_write_json(self.path, old)
         if old and new:
             aside = self.path.with_name(f"mock_session.abandoned-{old['started_at'].replace(':', '')}.json")
             os.replace(self.path, aside)
@@ -99,17 +108,45 @@ class MockExam:
             if missing:
                 self.say(f"{len(missing)} question(s) of the saved exam are no longer in the bank and were dropped: {', '.join(missing)}")
                 self.state["qids"] = [q for q in old["qids"] if q in self.by_id]
+            self._check_layouts()
             left = old["time_limit_s"] - old["elapsed_s"]
+            asked = self.state.get("outline", "dp100")
+            also = f" (that exam is {outlines.get(asked).exam}; --outline applies to the next one)" if asked != outline else ""
             self.say(f"Resuming the mock exam started {old['started_at']}: {len(old['answers'])}/{len(self.state['qids'])} "
-                     f"answered, {_clock_text(left)} left. (`dp100 exam --new` discards it and starts over.)")
+                     f"answered, {_clock_text(left)} left{also}. (`dp100 exam --new` discards it and starts over.)")
             return
-        qids = build_exam(self.bank, n, seed)
+        ol = outlines.get(outline)
+        qids = build_exam(self.bank, n, seed, ol.name)
         if not qids:
-            raise RuntimeError("the question bank is empty: nothing to build a mock exam from")
-        self.state = {"qids": qids, "answers": {}, "marked": [], "current": 0, "elapsed_s": 0.0,
+            raise RuntimeError(f"no questions in the bank map to {ol.exam}: nothing to build a mock exam from")
+        seed = new_seed() if seed is None else seed
+        layouts = {q: make_layout(self.by_id[q], question_seed(seed, q)).to_json() for q in qids}
+        self.state = {"version": SESSION_VERSION, "outline": ol.name, "seed": seed, "qids": qids, "layouts": layouts,
+                      "answers": {}, "marked": [], "current": 0, "elapsed_s": 0.0,
                       "time_limit_s": float(minutes) * 60, "started_at": now_iso()}
         self.save()
-        self.say(f"Mock exam: {len(qids)} questions, {minutes:g} minutes. {COMMANDS}")
+        self.say(f"{ol.exam} mock exam: {len(qids)} questions, {minutes:g} minutes. {COMMANDS}")
+
+    def _check_layouts(self) -> None:
+        """A question edited since the exam started (its option keys changed) gets a new layout; an answer given
+        under the old keys is set aside (kept in the session file), never re-read under the new ones."""
+        st = self.state
+        for qid in st["qids"]:
+            q, lay = self.by_id[qid], Layout.from_json(st["layouts"].get(qid))
+            if lay is not None and lay.fits(q):
+                continue
+            st["layouts"][qid] = make_layout(q, question_seed(st.get("seed") or 0, qid)).to_json()
+            if qid in st["answers"]:
+                st.setdefault("set_aside", {})[qid] = st["answers"].pop(qid)
+                self.say(f"{qid} changed in the bank since you answered it; that answer was set aside, answer it again.")
+        self.save()
+
+    def layout(self, q: Question) -> Layout:
+        return Layout.from_json(self.state["layouts"].get(q.id)) or identity(q)
+
+    def shown(self, q: Question) -> Question:
+        """The question as this exam shows it (the layout recorded when the exam was drawn)."""
+        return view(q, self.layout(q))
 
     # ----- the loop -----
     def remaining(self) -> float:
@@ -145,8 +182,9 @@ class MockExam:
                 flag = " · MARKED" if q.id in st["marked"] else ""
                 prev = q.id in st["answers"] and f" · your answer: {format_answer(q, self._given(q))}" or ""
                 prev_case = cur > 0 and self.by_id[qids[cur - 1]].case == q.case
-                header = f"\n[{cur + 1}/{len(qids)}] {_clock_text(self.remaining())} left{flag}{prev}"
-                self.say(render(q, self.bank, header=header, show_case=not prev_case or not q.case))
+                header = f"[{cur + 1}/{len(qids)}] {_clock_text(self.remaining())} left{flag}{prev}"
+                self.say()
+                term.emit(self.out, render(self.shown(q), self.bank, header=header, show_case=not prev_case or not q.case))
             try:
                 text = self.input_fn("> ")
             except EOFError:
@@ -164,14 +202,15 @@ class MockExam:
                 return self.finish()
 
     def _given(self, q: Question):
-        return self.state["answers"].get(q.id)
+        """The answer as shown (display letters); the session keeps it in stored keys."""
+        return to_shown(q, self.layout(q), self.state["answers"].get(q.id))
 
     def command(self, text: str) -> str | None:
         st, low = self.state, text.lower()
         qids, cur = st["qids"], st["current"]
         if len(low) == 1 and cur < len(qids):
             try:  # a one-letter answer wins over a command letter (option F, a single Yes/No statement, ...)
-                parse_answer(self.by_id[qids[cur]], text)
+                parse_answer(self.shown(self.by_id[qids[cur]]), text)
                 low = "\0answer"
             except ValueError:
                 pass
@@ -207,11 +246,11 @@ class MockExam:
         elif cur < len(qids):
             q = self.by_id[qids[cur]]
             try:
-                ans = parse_answer(q, text)
+                ans = parse_answer(self.shown(q), text)
             except ValueError as exc:
                 self.say(f"  {exc}")
                 return None
-            st["answers"][q.id] = ans
+            st["answers"][q.id] = to_stored(q, self.layout(q), ans)
             st["current"] = cur + 1
         else:
             self.say("  " + COMMANDS)
@@ -226,46 +265,52 @@ class MockExam:
                 f"Marked for review: {', '.join(marked) or 'none'}.")
 
     # ----- results -----
+    def outline(self) -> outlines.Outline:
+        return outlines.get(self.state.get("outline", "dp100"))
+
     def finish(self) -> dict:
-        st, dp = self.state, outlines.dp100()
-        per: dict[str, list[float]] = {d: [] for d in dp.domain_ids}
+        st, ol = self.state, self.outline()
+        per: dict[str, list[float]] = {d: [] for d in ol.domain_ids}
         wrong = []
         for qid in st["qids"]:
             q = self.by_id[qid]
-            given = self._given(q)
-            s = score(q, given)
-            per.setdefault(domain_of(q, dp), []).append(s)
+            stored = st["answers"].get(qid)
+            s = score(q, stored)  # stored keys against the stored key: the layout cannot change a score
+            per.setdefault(domain_of(q, ol), []).append(s)
             if s < 1:
                 wrong.append(qid)
-            self.store.record(qid, s, "mock", marked=qid in st["marked"])
+            self.store.record(qid, s, "mock", marked=qid in st["marked"], layout=self.layout(q), answer=stored)
         scores = [s for v in per.values() for s in v]
         raw = sum(scores) / len(scores) if scores else 0.0
         scaled = max(1, round(1 + 999 * raw))
-        res = {"at": now_iso(), "questions": len(scores), "raw": round(raw, 3), "scaled_estimate": scaled,
-               "passed_estimate": scaled >= PASS_MARK, "minutes_used": round(st["elapsed_s"] / 60, 1),
-               "per_domain": {d: round(sum(v) / len(v), 3) if v else None for d, v in per.items()},
+        res = {"at": now_iso(), "outline": ol.name, "questions": len(scores), "raw": round(raw, 3),
+               "scaled_estimate": scaled, "passed_estimate": scaled >= PASS_MARK,
+               "minutes_used": round(st["elapsed_s"] / 60, 1),
+               "per_domain": {d: round(sum(v) / len(v), 3) if v else None for d, v in per.items() if d},
                "wrong": wrong, "marked": list(st["marked"])}
         self.store.add_mock({k: v for k, v in res.items() if k not in ("wrong", "marked")})
         self.path.unlink(missing_ok=True)
-        self.say(self.results_text(res))
+        self.results_text(res)
         return res
 
-    def results_text(self, res: dict) -> str:
-        dp = outlines.dp100()
-        lines = [f"\nMock exam results: {res['questions']} questions, {res['minutes_used']} minutes used",
-                 f"{'Domain':<58}{'Weight':>8}{'Score':>8}"]
-        for d in dp.domains:
+    def results_text(self, res: dict) -> None:
+        """Print the per-domain table, then every wrong answer explained in the layout it was shown in."""
+        ol = self.outline()
+        lines = [f"\n{ol.exam} mock exam results: {res['questions']} questions, {res['minutes_used']} minutes used",
+                 f"{'Domain':<66}{'Weight':>8}{'Score':>8}"]
+        for d in ol.domains:
             v = res["per_domain"].get(d.id)
-            lines.append(f"{d.id + ' ' + d.title:<58}{f'{d.weight_min}-{d.weight_max}%':>8}"
+            lines.append(f"{(d.id + ' ' + d.title)[:65]:<66}{f'{d.weight_min}-{d.weight_max}%':>8}"
                          f"{'-' if v is None else f'{v:.0%}':>8}")
         verdict = "PASS" if res["passed_estimate"] else "below the pass mark"
         lines.append(f"Overall {res['raw']:.0%} -> estimated {res['scaled_estimate']}/1000 (pass mark {PASS_MARK}): {verdict}.")
         lines.append(ESTIMATE_NOTE)
+        self.say("\n".join(lines))
         for qid in res["wrong"]:
             q = self.by_id[qid]
             given = self._given(q)
             mine = "" if given is not None else "Not answered. "
-            lines.append(f"\n--- {qid} ({', '.join(q.skills)}) ---\n{q.stem[:300]}\n{mine}{explain(q, given)}")
+            self.say(f"\n--- {qid} ({', '.join(q.skills)}) ---")
+            term.emit(self.out, f"{render(self.shown(q), self.bank, show_case=False)}\n\n{mine}{explain(self.shown(q), given)}")
         if res["wrong"] or res["marked"]:
-            lines.append("\nWrong and marked questions are scheduled for review: `dp100 quiz --review`.")
-        return "\n".join(lines)
+            self.say("\nWrong and marked questions are scheduled for review: `dp100 quiz --review`.")

@@ -65,6 +65,11 @@ class Outline:
     def groups(self) -> dict[str, str]:
         return {s.group_id: s.group_title for s in self.skills.values()}
 
+    @property
+    def name(self) -> str:
+        """'dp100' or 'ai300': the prefix of this outline's skill ids."""
+        return self.exam.lower().replace("-", "")
+
 
 def parse_outline(doc: dict) -> Outline:
     domains = []
@@ -105,9 +110,37 @@ def crosswalk_notes() -> dict[str, str]:
     return {row["dp100"]: row["note"] for row in doc["map"] if row.get("note")}
 
 
+NAMES = ("dp100", "ai300")
+
+
+def get(name: str) -> Outline:
+    """The outline called name ('dp100', 'ai300'; 'DP-100' and 'AI-300' work too)."""
+    key = str(name).lower().replace("-", "").replace("_", "")
+    if key not in NAMES:
+        raise ValueError(f"unknown outline {name!r}; choose one of: {', '.join(NAMES)}")
+    return dp100() if key == "dp100" else ai300()
+
+
 def ai300_for(dp_skills: list[str], explicit: list[str] | None = None) -> list[str]:
-    """AI-300 skills a question or notebook covers: its explicit list if given, else via the crosswalk."""
-    if explicit:
-        return list(dict.fromkeys(explicit))
+    """AI-300 skills a question or notebook covers: its explicit AI-300 ids (an `ai300:` list, or `ai300-` ids
+    among its skills) if it has any, else its DP-100 skills mapped through the crosswalk."""
+    direct = list(explicit or []) + [s for s in dp_skills if s.startswith("ai300-")]
+    if direct:
+        return list(dict.fromkeys(direct))
     cw = crosswalk()
     return list(dict.fromkeys(a for s in dp_skills for a in cw.get(s, [])))
+
+
+def skills_of(q, outline: Outline | str) -> list[str]:
+    """The skill ids of one outline that a question tests, its main skill first."""
+    name = outline if isinstance(outline, str) else outline.name
+    if name == "dp100":
+        return [s for s in q.skills if s.startswith("dp100-")]
+    return ai300_for(q.skills, q.ai300)
+
+
+def domain_of(q, outline: Outline) -> str | None:
+    """A question counts toward the domain of its first skill in that outline (the one it mainly tests)."""
+    skills = outline.skills
+    mine = [s for s in skills_of(q, outline) if s in skills]
+    return skills[mine[0]].domain_id if mine else None

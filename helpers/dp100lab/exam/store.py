@@ -3,6 +3,10 @@
 progress.json     every answer given (attempts), FSRS review cards, marked-for-review ids
 mock_session.json the mock exam in progress (so an interrupted exam can be resumed)
 mastery.png       the last `dp100 progress` plot
+notebook_quiz.json the questions each notebook quiz cell showed last (so a reopened notebook shows its answers)
+
+Both JSON files carry a `version`; older files are upgraded on open by migrate.py (the original is kept beside
+it as <name>.v<N>.bak), and a file from a newer release is refused rather than overwritten.
 
 Writes are atomic (temp file + os.replace), so a killed process never leaves half a file. A file that cannot be
 read is reported and moved aside as <name>.corrupt-<timestamp>, never silently overwritten.
@@ -18,14 +22,14 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..workspace.store import default_root
+from ..workspace.core.store import default_root
 
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; single-writer use still works
     fcntl = None
 
-VERSION = 1
+from .migrate import PROGRESS_VERSION as VERSION, migrate_progress
 
 
 def progress_dir(root: Path | None = None) -> Path:
@@ -74,6 +78,14 @@ def read_json_or_quarantine(path: Path, expect_key: str, out=None) -> dict | Non
         return None
 
 
+def backup_once(path: Path, old_version) -> Path:
+    """Keep the file as it was before a migration (once per version), so an upgrade can always be undone."""
+    bak = path.with_name(f"{path.name}.v{old_version}.bak")
+    if not bak.exists() and path.exists():
+        bak.write_bytes(path.read_bytes())
+    return bak
+
+
 class ProgressStore:
     """Attempts, FSRS cards and marks, persisted after every change."""
 
@@ -86,6 +98,11 @@ class ProgressStore:
 
     def _load(self) -> None:
         data = read_json_or_quarantine(self.path, "attempts", self.out)
+        if data is not None:
+            data, changed = migrate_progress(data, self.path)
+            if changed:
+                backup_once(self.path, data.get("migrated_from", 1))
+                atomic_write_json(self.path, data)
         self.data = data or {"version": VERSION, "attempts": [], "cards": {}, "marked": []}
         self.data.setdefault("cards", {})
         self.data.setdefault("marked", [])
@@ -119,13 +136,22 @@ class ProgressStore:
     def attempts(self) -> list[dict]:
         return self.data["attempts"]
 
-    def record(self, qid: str, score: float, mode: str, marked: bool = False, at: str | None = None) -> None:
-        """score: 0..1 (partial credit allowed). Also updates the review schedule."""
+    def record(self, qid: str, score: float, mode: str, marked: bool = False, at: str | None = None,
+               layout=None, answer=None) -> None:
+        """score: 0..1 (partial credit allowed). Also updates the review schedule.
+
+        layout (layout.Layout) and answer (in stored option keys) say what the candidate saw and chose, so a
+        review can show the same layout; attempts migrated from before shuffling carry layout "old" instead."""
         from .srs import review
 
         at = at or now_iso()
         with self._update() as data:
-            data["attempts"].append({"qid": qid, "score": round(float(score), 3), "mode": mode, "at": at})
+            attempt = {"qid": qid, "score": round(float(score), 3), "mode": mode, "at": at}
+            if layout is not None:
+                attempt["layout"] = layout.to_json()
+            if answer is not None:
+                attempt["answer"] = answer
+            data["attempts"].append(attempt)
             marks = data["marked"]
             if marked and qid not in marks:
                 marks.append(qid)

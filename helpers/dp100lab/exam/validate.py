@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import outlines
 from .bank import Bank, Issue, load_bank
+from .bias import Bias, measure
 
 MIN_TOTAL = 300  # the bank the issue asks for
 MIN_PER_SKILL = 3  # questions per DP-100 bullet
@@ -28,25 +29,28 @@ class Report:
     defects: list[Issue] = field(default_factory=list)  # wrong questions: must be fixed
     shortfalls: list[str] = field(default_factory=list)  # bank-level thresholds not met yet
     stats: dict = field(default_factory=dict)
+    ai300_shortfalls: list[str] = field(default_factory=list)  # the same thresholds against the AI-300 outline
+    bias: Bias = field(default_factory=Bias)  # answer tells (bias.py); bounded like the thresholds
 
     @property
     def ok(self) -> bool:
-        return not self.defects and not self.shortfalls
+        return not (self.defects or self.shortfalls or self.ai300_shortfalls or self.bias.problems())
 
     def text(self) -> str:
         lines = [str(d) for d in self.defects] + [f"coverage: {s}" for s in self.shortfalls]
+        lines += [f"coverage (AI-300): {s}" for s in self.ai300_shortfalls]
+        lines += [f"bias: {p}" for p in self.bias.problems()]
+        lines.append(self.bias.summary())
         s = self.stats
         lines.append(
             f"{s.get('total', 0)} questions in {s.get('files', 0)} files; by type {s.get('by_type', {})}; "
-            f"by domain {s.get('by_domain', {})}; {len(self.defects)} defect(s), {len(self.shortfalls)} shortfall(s)"
+            f"by domain {s.get('by_domain', {})}; by AI-300 domain {s.get('by_ai300_domain', {})}; "
+            f"{len(self.defects)} defect(s), {len(self.shortfalls) + len(self.ai300_shortfalls)} shortfall(s)"
         )
         return "\n".join(lines)
 
 
-def domain_of(q, outline: outlines.Outline) -> str | None:
-    """A question counts toward the domain of its first skill (the one it mainly tests)."""
-    skills = outline.skills
-    return skills[q.skills[0]].domain_id if q.skills and q.skills[0] in skills else None
+domain_of = outlines.domain_of  # a question counts toward the domain of its first skill in that outline
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
@@ -73,7 +77,9 @@ def validate(
     min_per_skill: int = MIN_PER_SKILL,
     tolerance: float = DOMAIN_TOLERANCE,
     run_checks: bool = False,
+    outline: str = "both",
 ) -> Report:
+    """outline: whose coverage thresholds apply: "dp100", "ai300" or "both" (defects and bias always do)."""
     bank = load_bank(directory)
     dp, ai = outlines.dp100(), outlines.ai300()
     rep = Report(defects=list(bank.issues))
@@ -85,8 +91,9 @@ def validate(
             d.append(Issue(q.file, q.id, "id", f"duplicate id (also in {seen[q.id]})"))
         seen.setdefault(q.id, q.file)
         for s in q.skills:
-            if s not in dp.skills:
-                d.append(Issue(q.file, q.id, "skills", f"unknown DP-100 skill id {s!r} (see outlines/dp100.yaml)"))
+            if s not in dp.skills and s not in ai.skills:
+                d.append(Issue(q.file, q.id, "skills", f"unknown skill id {s!r} (neither outlines/dp100.yaml nor "
+                                                       f"outlines/ai300.yaml has it)"))
         for a in q.ai300 or []:
             if a not in ai.skills:
                 d.append(Issue(q.file, q.id, "ai300", f"unknown AI-300 skill id {a!r} (see outlines/ai300.yaml)"))
@@ -107,15 +114,20 @@ def validate(
                 for p in run_check(q).problems:
                     d.append(Issue(q.file, q.id, "check", p))
 
+    rep.bias = measure(bank)
     total = len(bank.questions)
     per_skill = Counter(s for q in bank.questions for s in set(q.skills))
     by_domain = Counter(domain_of(q, dp) for q in bank.questions)
+    per_ai = Counter(s for q in bank.questions for s in outlines.skills_of(q, ai))
+    by_ai = Counter(domain_of(q, ai) for q in bank.questions)
     rep.stats = {
         "total": total,
         "files": len(bank.files),
         "by_type": dict(sorted(Counter(q.type for q in bank.questions).items())),
         "by_domain": {k: by_domain.get(k, 0) for k in dp.domain_ids},
         "per_skill": {s: per_skill.get(s, 0) for s in dp.skills},
+        "by_ai300_domain": {k: by_ai.get(k, 0) for k in ai.domain_ids},
+        "per_ai300_skill": {s: per_ai.get(s, 0) for s in ai.skills},
         "cases": len(bank.cases),
     }
     if total < min_total:
@@ -123,22 +135,40 @@ def validate(
     thin = [f"{s} ({per_skill.get(s, 0)})" for s in dp.skills if per_skill.get(s, 0) < min_per_skill]
     if thin:
         rep.shortfalls.append(f"{len(thin)} DP-100 bullet(s) with fewer than {min_per_skill} questions: " + ", ".join(thin))
-    for dom in dp.domains:
+    rep.shortfalls += _share_shortfalls(dp, by_domain, tolerance)
+    if outline == "ai300":
+        rep.ai300_shortfalls, rep.shortfalls = rep.shortfalls[:0], []
+    if outline == "dp100":
+        return rep
+    thin = [f"{s} ({per_ai.get(s, 0)})" for s in ai.skills if per_ai.get(s, 0) < min_per_skill]
+    if thin:
+        rep.ai300_shortfalls.append(f"{len(thin)} AI-300 bullet(s) with fewer than {min_per_skill} questions: "
+                                    + ", ".join(thin))
+    rep.ai300_shortfalls += _share_shortfalls(ai, by_ai, tolerance)
+    return rep
+
+
+def _share_shortfalls(outline: outlines.Outline, by_domain: Counter, tolerance: float) -> list[str]:
+    """Each domain's share of the questions that map to this outline, against its exam weight range."""
+    total = sum(v for k, v in by_domain.items() if k)
+    out = []
+    for dom in outline.domains:
         share = 100 * by_domain.get(dom.id, 0) / total if total else 0
         if not (dom.weight_min - tolerance <= share <= dom.weight_max + tolerance):
-            rep.shortfalls.append(
-                f"{dom.id} has {share:.0f}% of the questions; exam weight is {dom.weight_min}-{dom.weight_max}% "
-                f"(allowed {dom.weight_min - tolerance:g}-{dom.weight_max + tolerance:g}%)"
-            )
-    return rep
+            out.append(f"{dom.id} has {share:.0f}% of the {outline.exam} questions; exam weight is "
+                       f"{dom.weight_min}-{dom.weight_max}% (allowed {dom.weight_min - tolerance:g}-"
+                       f"{dom.weight_max + tolerance:g}%)")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m dp100lab.exam.validate", description=__doc__.splitlines()[0])
     ap.add_argument("--dir", type=Path, default=None, help="questions folder (default: the packaged bank)")
     ap.add_argument("--run-checks", action="store_true", help="also execute every code question's check")
+    ap.add_argument("--outline", choices=("dp100", "ai300", "both"), default="both",
+                    help="whose coverage thresholds to apply (default both; defects and bias are always checked)")
     args = ap.parse_args(argv)
-    rep = validate(args.dir, run_checks=args.run_checks)
+    rep = validate(args.dir, run_checks=args.run_checks, outline=args.outline)
     print(rep.text())
     return 0 if rep.ok else 1
 
