@@ -35,7 +35,7 @@ class StudioError(RuntimeError):
 
 
 def _store(root: Optional[os.PathLike | str] = None):
-    from .workspace.store import Store
+    from .workspace.core.store import Store
 
     return Store(root)
 
@@ -81,7 +81,7 @@ def _healthy(url: str, timeout: float = 2.0) -> bool:
 
 
 def _read_state(store) -> Optional[dict]:
-    from .workspace.store import pid_alive
+    from .workspace.core.store import pid_alive
 
     path = store.root / STATE_FILE
     try:
@@ -141,7 +141,7 @@ def start(port: Optional[int] = None, root: Optional[os.PathLike | str] = None, 
 
 def _terminate(pid: int, grace: float = 10) -> None:
     """SIGTERM the server's process group (mlflow runs uvicorn in a child), SIGKILL after `grace` s."""
-    from .workspace.store import pid_alive
+    from .workspace.core.store import pid_alive
 
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:

@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 from dp100lab.cli import main
-from dp100lab.workspace.store import Store
+from dp100lab.workspace.core.store import Store
 
 
 def test_refuses_in_use_then_wipes_with_yes(tmp_path, monkeypatch, capsys):

@@ -63,7 +63,7 @@ def test_busy_port_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_command_binds_loopback_on_the_store(tmp_path):
-    from dp100lab.workspace.store import Store
+    from dp100lab.workspace.core.store import Store
 
     store = Store(tmp_path)
     cmd = studio.command(store, 5001)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dp100lab.workspace import runner
+from dp100lab.workspace.jobs import runner
 from dp100lab.workspace.client import LocalMLClient
 
 TERMINAL = ("Completed", "Failed", "Canceled")

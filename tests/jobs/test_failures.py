@@ -9,9 +9,9 @@ from azure.ai.ml import command
 from azure.ai.ml.entities import Data
 from azure.ai.ml.exceptions import JobException
 
-from dp100lab.workspace import runner
+from dp100lab.workspace.jobs import runner
 from dp100lab.workspace.client import LocalMLClient
-from dp100lab.workspace.recovery import DIED
+from dp100lab.workspace.jobs.recovery import DIED
 
 FAILING = """
     print("loading data")

@@ -5,7 +5,7 @@ import mlflow
 from azure.ai.ml import Output, command
 from azure.ai.ml.entities import Command
 
-from dp100lab.workspace import uris
+from dp100lab.workspace.core import uris
 
 
 SCRIPT = """

@@ -13,8 +13,8 @@ from azure.ai.ml.exceptions import ValidationException
 from azure.core.exceptions import ResourceNotFoundError
 from azure.core.polling import LROPoller
 
-from dp100lab.workspace.compute import ensure_compute_exists
-from dp100lab.workspace.uris import parse_asset_ref, resolve_path
+from dp100lab.workspace.assets.compute import ensure_compute_exists
+from dp100lab.workspace.core.uris import parse_asset_ref, resolve_path
 
 
 def test_workspace_get_list_create(ml_client, capsys):

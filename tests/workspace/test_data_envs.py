@@ -8,8 +8,8 @@ from azure.ai.ml.entities import BuildContext, Data, Environment
 from azure.ai.ml.exceptions import MlException, ValidationException
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 
-from dp100lab.workspace.data import local_path
-from dp100lab.workspace.environments import check_importable
+from dp100lab.workspace.assets.data import local_path
+from dp100lab.workspace.assets.environments import check_importable
 
 
 @pytest.fixture

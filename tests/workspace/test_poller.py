@@ -4,7 +4,7 @@ import threading
 import pytest
 from azure.core.polling import LROPoller
 
-from dp100lab.workspace.poller import LocalPoller, completed
+from dp100lab.workspace.core.poller import LocalPoller, completed
 
 
 def test_eager_result_status_callbacks():

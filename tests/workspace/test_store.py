@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from dp100lab.workspace import store as store_mod
-from dp100lab.workspace.store import Store
+from dp100lab.workspace.core import store as store_mod
+from dp100lab.workspace.core.store import Store
 
 
 def test_layout_and_paths(home):
@@ -102,7 +102,7 @@ def test_store_survives_process_killed_mid_write(home):
     """A writer SIGKILLed in the middle of its loop leaves an intact registry with every committed row."""
     script = textwrap.dedent(f"""
         import sys
-        from dp100lab.workspace.store import Store
+        from dp100lab.workspace.core.store import Store
         s = Store({str(home)!r})
         i = 0
         while True:

@@ -90,7 +90,7 @@ def _integrity(db: Path) -> str | None:
 
 
 def check_store() -> list[Line]:
-    from ..workspace.store import default_root
+    from ..workspace.core.store import default_root
 
     root = default_root()
     if not root.exists():
@@ -143,7 +143,7 @@ def check_ports() -> list[Line]:
 
 
 def default_store_exists() -> bool:
-    from ..workspace.store import default_root
+    from ..workspace.core.store import default_root
 
     return default_root().is_dir()
 

@@ -18,7 +18,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..workspace.store import Store, default_root
+    from ..workspace.core.store import Store, default_root
 
     root = default_root()
     if not root.exists():

@@ -12,8 +12,8 @@ import sys
 from functools import cached_property
 from typing import Optional
 
-from .errors import not_yet
-from .store import Store
+from .core.errors import not_yet
+from .core.store import Store
 
 LOCAL_SUBSCRIPTION = "local"
 LOCAL_RESOURCE_GROUP = "local"
@@ -59,7 +59,7 @@ class LocalMLClient:
             use_local_mlflow(self._store)
         self.datastores._ensure_defaults()
         self.workspaces._ensure_default()
-        from .recovery import recover_dead_jobs  # a job whose process died is marked Failed on every start
+        from .jobs.recovery import recover_dead_jobs  # a job whose process died is marked Failed on every start
         recover_dead_jobs(self._store)
 
     @property
@@ -76,37 +76,37 @@ class LocalMLClient:
     # ---- operation groups built in this package --------------------------------------------------
     @cached_property
     def workspaces(self):
-        from .workspaces import WorkspaceOperations
+        from .assets.workspaces import WorkspaceOperations
         return WorkspaceOperations(self)
 
     @cached_property
     def compute(self):
-        from .compute import ComputeOperations
+        from .assets.compute import ComputeOperations
         return ComputeOperations(self)
 
     @cached_property
     def datastores(self):
-        from .datastores import DatastoreOperations
+        from .assets.datastores import DatastoreOperations
         return DatastoreOperations(self)
 
     @cached_property
     def data(self):
-        from .data import DataOperations
+        from .assets.data import DataOperations
         return DataOperations(self)
 
     @cached_property
     def environments(self):
-        from .environments import EnvironmentOperations
+        from .assets.environments import EnvironmentOperations
         return EnvironmentOperations(self)
 
     @cached_property
     def models(self):
-        from .models import ModelOperations
+        from .assets.models import ModelOperations
         return ModelOperations(self)
 
     @cached_property
     def jobs(self):
-        from .jobs import JobOperations
+        from .jobs.operations import JobOperations
         return JobOperations(self)
 
     # ---- groups a later module brings locally (module numbers: README's module map) --

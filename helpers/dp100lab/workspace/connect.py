@@ -17,7 +17,7 @@ from typing import Any, Optional
 
 from azure.ai.ml._file_utils.file_utils import traverse_up_path_and_find_file
 
-from .errors import invalid
+from .core.errors import invalid
 
 _ARTIFACT_ROOT_ENV = "_MLFLOW_SERVER_ARTIFACT_ROOT"  # mlflow 3.17: default artifact root of a sqlite store
 

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from .runner import alive, kill_group
-from .store import TERMINAL_STATUSES, Store
+from ..core.store import TERMINAL_STATUSES, Store
 
 DIED = "the process running this job died (killed or the machine restarted); rerun it"
 _LAUNCH_GRACE_S = 60  # a row without a watcher pid younger than this may be mid-submission in another process
@@ -42,7 +42,7 @@ def mark_dead(store: Store, row: dict) -> dict:
     new = store.update_job(row["name"], status="Failed", error=json.dumps(error))
     if row.get("run_id"):
         try:
-            from .mlflow_env import finish_run
+            from ..core.tracking import finish_run
 
             finish_run(store, row["run_id"], "Failed")
         except Exception:  # the registry is the source of truth; MLflow shows RUNNING until reopened

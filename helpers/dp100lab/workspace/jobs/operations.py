@@ -27,10 +27,14 @@ from azure.ai.ml.exceptions import ErrorCategory, ErrorTarget, JobException
 from azure.core.exceptions import ResourceExistsError
 from azure.core.paging import ItemPaged
 
-from . import job_plan, mlflow_env, recovery, runner, uris
-from .errors import invalid, not_found, not_yet
-from .poller import LocalPoller, completed
-from .store import TERMINAL_STATUSES
+from . import plan as job_plan
+from ..core import tracking as mlflow_env
+from . import recovery
+from . import runner
+from ..core import uris
+from ..core.errors import invalid, not_found, not_yet
+from ..core.poller import LocalPoller, completed
+from ..core.store import TERMINAL_STATUSES
 
 _POLL_S = 0.25
 _ARM = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}/jobs/{n}"

@@ -17,9 +17,9 @@ from azure.ai.ml.constants import ListViewType
 from azure.ai.ml.entities import BuildContext, Environment
 from azure.ai.ml.exceptions import ValidationErrorType
 
-from .errors import already_exists, invalid, missing_path, note
-from .specs import check_loads, to_spec
-from .uris import resolve_path
+from ..core.errors import already_exists, invalid, missing_path, note
+from ..core.specs import check_loads, to_spec
+from ..core.uris import resolve_path
 from .versioned import VersionedAssetOperations
 
 KIND = "environment"

@@ -12,9 +12,9 @@ from typing import Any, Iterable, Optional
 
 from azure.ai.ml.entities import Workspace
 
-from .errors import invalid, not_found, note
-from .poller import LocalPoller
-from .specs import from_row, to_spec
+from ..core.errors import invalid, not_found, note
+from ..core.poller import LocalPoller
+from ..core.specs import from_row, to_spec
 
 KIND = "workspace"
 

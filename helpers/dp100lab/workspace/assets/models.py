@@ -21,9 +21,9 @@ from azure.ai.ml.entities import Model
 from azure.ai.ml.exceptions import ValidationErrorType
 
 from .datastores import upload_to_datastore
-from .errors import invalid, missing_path, note
-from .specs import check_loads, to_spec
-from .uris import resolve_path, run_artifact_path
+from ..core.errors import invalid, missing_path, note
+from ..core.specs import check_loads, to_spec
+from ..core.uris import resolve_path, run_artifact_path
 from .versioned import VersionedAssetOperations
 
 KIND = "model"

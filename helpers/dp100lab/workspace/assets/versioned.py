@@ -13,8 +13,8 @@ from typing import Any, Iterable, Optional
 from azure.ai.ml.constants import ListViewType
 from azure.ai.ml.exceptions import ValidationErrorType
 
-from .errors import already_exists, invalid, not_found
-from .specs import from_row
+from ..core.errors import already_exists, invalid, not_found
+from ..core.specs import from_row
 
 
 class VersionedAssetOperations:

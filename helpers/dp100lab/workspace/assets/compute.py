@@ -13,9 +13,9 @@ from typing import Any, Iterable, Optional
 
 from azure.ai.ml.entities import AmlCompute, Compute, ComputeInstance
 
-from .errors import invalid, not_found, note
-from .poller import LocalPoller
-from .specs import from_row, to_spec
+from ..core.errors import invalid, not_found, note
+from ..core.poller import LocalPoller
+from ..core.specs import from_row, to_spec
 
 KIND = "compute"
 _CLUSTER_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,14}[A-Za-z0-9]$")

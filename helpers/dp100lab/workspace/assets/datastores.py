@@ -19,8 +19,8 @@ from azure.ai.ml.entities import (
     SasTokenConfiguration,
 )
 
-from .errors import invalid, not_found, note
-from .specs import from_row, to_spec
+from ..core.errors import invalid, not_found, note
+from ..core.specs import from_row, to_spec
 
 KIND = "datastore"
 DEFAULT_DATASTORE = "workspaceblobstore"
@@ -126,7 +126,7 @@ class DatastoreOperations:
             raise not_found(KIND, name, available=self._store.names(KIND))
 
     def mount(self, path: str, mount_point: str | None = None, **kwargs: Any) -> None:
-        from .uris import resolve_path
+        from ..core.uris import resolve_path
         local = resolve_path(self._client, path)
         note(f"datastores.mount: nothing to mount locally, the data is already at {local}; on Azure this would "
              f"FUSE-mount it (compute instances only).")
@@ -140,7 +140,7 @@ def upload_to_datastore(client: Any, local_path: Any, datastore: str | None = No
 
     from azure.ai.ml._utils._asset_utils import generate_asset_id, get_object_hash
 
-    from .uris import datastore_uri
+    from ..core.uris import datastore_uri
 
     src = Path(local_path).resolve()
     ds = datastore or client.datastores.get_default().name

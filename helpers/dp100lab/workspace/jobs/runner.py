@@ -1,6 +1,6 @@
 """Runs one local command job: a small detached watcher process around the user's command.
 
-    python -m dp100lab.workspace.runner <store root> <job name>
+    python -m dp100lab.workspace.jobs.runner <store root> <job name>
 
 `launch()` (called by ml_client.jobs.create_or_update) has already written <job>/runner.json: the resolved
 command, working folder, environment variables and the MLflow run. The watcher marks the job Running, starts the
@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Optional
 
-from .store import Store, _proc_start, pid_alive
+from ..core.store import Store, _proc_start, pid_alive
 
 PLAN = "runner.json"
 PIDS = "pids.json"
@@ -73,7 +73,7 @@ def launch(store: Store, name: str, plan: dict) -> int:
     pkg_parent = str(Path(__file__).resolve().parents[2])  # so the watcher imports this same dp100lab
     env["PYTHONPATH"] = os.pathsep.join(p for p in (pkg_parent, env.get("PYTHONPATH")) if p)
     with open(jd / "system_logs" / "runner.log", "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "dp100lab.workspace.runner", str(store.root), name],
+        proc = subprocess.Popen([sys.executable, "-m", "dp100lab.workspace.jobs.runner", str(store.root), name],
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
                                 cwd=str(jd), start_new_session=True, close_fds=True)
     _record_pid(jd, "runner", proc.pid)
@@ -120,7 +120,7 @@ def _copy_logged_models(mlc: Any, plan: dict) -> None:
     run's artifacts (<name>/) keeps azureml://jobs/<job>/outputs/artifacts/paths/<name>/ working as in the course."""
     import shutil
 
-    from .mlflow_env import artifact_dir
+    from ..core.tracking import artifact_dir
 
     run_dir = artifact_dir(plan["artifact_uri"])
     models = mlc.search_logged_models(experiment_ids=[str(plan["experiment_id"])],
@@ -133,7 +133,7 @@ def _copy_logged_models(mlc: Any, plan: dict) -> None:
 
 def _upload(store: Store, plan: dict) -> None:
     """Azure uploads ./outputs and ./logs of the working folder and the user log to the job's artifacts."""
-    from .mlflow_env import client
+    from ..core.tracking import client
 
     run_id, wd, log_path = plan["run_id"], Path(plan["cwd"]), Path(plan["log"])
     mlc = client(store)
@@ -147,7 +147,7 @@ def _upload(store: Store, plan: dict) -> None:
 
 
 def _finalize(store: Store, name: str, plan: dict, status: str, error: Optional[dict]) -> None:
-    from .mlflow_env import finish_run
+    from ..core.tracking import finish_run
 
     store.update_job(name, status="Finalizing")
     try:
@@ -211,7 +211,7 @@ def main(argv: list[str]) -> int:
         try:
             store.update_job(name, status="Failed", error=json.dumps({"code": "SystemError", "message": msg}))
             plan = json.loads((store.job_dir(name) / PLAN).read_text())
-            from .mlflow_env import finish_run
+            from ..core.tracking import finish_run
 
             finish_run(store, plan["run_id"], "Failed")
         except Exception:

@@ -19,9 +19,9 @@ from typing import Any, Optional
 from azure.ai.ml.entities import Environment
 from azure.core.exceptions import ResourceNotFoundError
 
-from .errors import invalid, missing_path, note
-from .store import Store
-from . import uris
+from ..core.errors import invalid, missing_path, note
+from ..core.store import Store
+from ..core import uris
 
 MODEL_TYPES = ("mlflow_model", "custom_model", "triton_model")
 PATH_TYPES = ("uri_file", "uri_folder", "mltable") + MODEL_TYPES
@@ -55,7 +55,7 @@ def _local(job: Any, path: str) -> Path:
 # ---- validation ------------------------------------------------------------------------------------
 def check_compute(client: Any, compute: Optional[str]) -> str:
     """'serverless', 'local', or the name of a registered compute. Unknown names fail as on Azure."""
-    from .compute import ensure_compute_exists
+    from ..assets.compute import ensure_compute_exists
 
     name = str(compute or "").split("/computes/")[-1]
     name = name[len("azureml:"):] if name.startswith("azureml:") else name
@@ -116,7 +116,7 @@ def warn_packages(client: Any, env: Optional[Any]) -> None:
     """ONE line when the environment's packages are not importable in the lab's Python."""
     if env is None:
         return
-    from .environments import check_importable
+    from ..assets.environments import check_importable
 
     missing = check_importable(env)
     if missing:
@@ -245,7 +245,7 @@ def job_env(store: Store, job: Any, name: str, experiment_id: str, experiment_na
         "MLFLOW_EXPERIMENT_NAME": experiment_name,
         "AZUREML_RUN_ID": name,
     })
-    from .connect import _ARTIFACT_ROOT_ENV  # experiments a script creates keep their artifacts in the store
+    from ..connect import _ARTIFACT_ROOT_ENV  # experiments a script creates keep their artifacts in the store
 
     env[_ARTIFACT_ROOT_ENV] = str(store.mlartifacts_dir)
     return env

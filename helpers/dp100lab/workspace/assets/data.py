@@ -16,9 +16,9 @@ from azure.ai.ml.entities import Data
 from azure.ai.ml.exceptions import ValidationErrorType
 
 from .datastores import upload_to_datastore
-from .errors import invalid, missing_path, note
-from .specs import check_loads, to_spec
-from .uris import is_datastore_uri, parse_datastore_uri, resolve_path
+from ..core.errors import invalid, missing_path, note
+from ..core.specs import check_loads, to_spec
+from ..core.uris import is_datastore_uri, parse_datastore_uri, resolve_path
 from .versioned import VersionedAssetOperations
 
 KIND = "data"
