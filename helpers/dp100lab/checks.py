@@ -12,7 +12,11 @@
     with a tolerance, math.isclose(rel_tol=1e-6, abs_tol=1e-9) by default (change it with `tol=`);
   - a type (or tuple of types): the value must be an instance of it;
   - a callable predicate: the value passes when predicate(value) is truthy.
-A blank left in the lab (NameError, `...`, NotImplementedError) reports "not done yet" instead of a failure.
+A blank left in the lab (NameError, `...`, NotImplementedError) reports "not done yet" and names the variable and
+the cell that sets it. Messages name what the check reads (the lambda's text, e.g. `returned_job.status`).
+`Lab(...)` also installs a handler (dp100lab.labs.blanks) so a cell that fails on an unfilled blank ends with one
+line saying what to fill in, and `lab.made_here(entity)` tells whether an entity was created after `Lab(...)` ran
+in this kernel (so an asset or job left by the teaching notebook or an earlier run cannot pass a check).
 When the environment variable DP100LAB_CHECK_REPORT names a file, every result is appended there as a
 JSON line, which is how `dp100 check` collects results from a headless run.
 """
@@ -27,10 +31,14 @@ import numbers
 import os
 import re
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
+
+from .labs import blanks
 
 REPORT_ENV = "DP100LAB_CHECK_REPORT"
 BLANK_MESSAGE = "not done yet — fill in the blank marked YOUR CODE HERE above"
+_CLOCK_SLACK = timedelta(seconds=2)  # creation times are stored to the second on some backends
 REL_TOL, ABS_TOL = 1e-6, 1e-9
 _MAX_REPR = 80
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")  # memory addresses would make output non-deterministic
@@ -81,18 +89,6 @@ def _is_blank_error(exc: BaseException) -> bool:
         return True
     # `...` left in place usually surfaces as "'ellipsis' object has no attribute/is not ..." further on
     return "ellipsis" in str(exc).lower()
-
-
-def _contains_ellipsis(value: Any, depth: int = 0) -> bool:
-    if value is Ellipsis:
-        return True
-    if depth > 3:
-        return False
-    if isinstance(value, (list, tuple, set)):
-        return any(_contains_ellipsis(v, depth + 1) for v in value)
-    if isinstance(value, dict):
-        return any(_contains_ellipsis(v, depth + 1) for v in value.values())
-    return False
 
 
 def _as_plain(value: Any) -> Any:
@@ -174,6 +170,20 @@ class Lab:
     def __init__(self, name: str):
         self.name = str(name)
         self._results: dict[str, CheckResult] = {}
+        self.started_at = datetime.now(timezone.utc)
+        self.map = blanks.LabMap.load(self.name)
+        blanks.install(self.map)
+
+    def made_here(self, entity: Any) -> bool:
+        """True when the entity (a job, asset or compute returned by ml_client) was created after this Lab(...) ran."""
+        created = getattr(getattr(entity, "creation_context", None), "created_at", None)
+        if isinstance(created, str):
+            created = datetime.fromisoformat(created.replace("Z", "+00:00"))
+        if not isinstance(created, datetime):
+            return False
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=timezone.utc)
+        return created >= self.started_at - _CLOCK_SLACK
 
     @property
     def results(self) -> list[CheckResult]:
@@ -198,19 +208,42 @@ class Lab:
         self._report(result)
         return result
 
+    def _blank_line(self, name: str, got_fn: Any, exc: BaseException | None, hint_text: str, hint) -> CheckResult:
+        """'not done yet', naming the variable that is still blank and the cell that sets it when known."""
+        var = getattr(exc, "name", None) if isinstance(exc, NameError) else None
+        if var is None and callable(got_fn) and hasattr(got_fn, "__code__"):
+            scope = getattr(got_fn, "__globals__", {})
+            var = next((n for n in got_fn.__code__.co_names if n in scope and blanks.is_blank_value(scope[n])), None)
+        info = self.map.setter_of(var) if var else None
+        if info and info.blank:
+            text = f"`{var}` is not done yet — fill in the blank in {info.where} and run it"
+        elif info:
+            text = f"`{var}` is not defined yet — run {info.where} first"
+        elif var:
+            text = f"`{var}` is not done yet — fill in the blank marked YOUR CODE HERE that sets it, and run it"
+        else:
+            text = BLANK_MESSAGE
+        return CheckResult(self.name, name, "blank", f"✗ {name} — {text}.{hint_text}", hint=hint)
+
     def _evaluate(self, name, got_fn, expected, hint, tol) -> CheckResult:
         hint_text = f" Hint: {hint}" if hint else ""
+        is_fn = callable(got_fn) and not isinstance(got_fn, type)
+        is_lambda = is_fn and getattr(got_fn, "__name__", "") == "<lambda>"
+        # name what the check reads (`returned_job.status`) when it reads a variable, not for a literal lambda
+        reads = _lambda_text(got_fn) if is_lambda and (got_fn.__code__.co_names or got_fn.__code__.co_freevars) else None
         try:
-            got = got_fn() if callable(got_fn) and not isinstance(got_fn, type) else got_fn
-            if _contains_ellipsis(got):
+            got = got_fn() if is_fn else got_fn
+            if blanks.is_blank_value(got):
                 raise _Blank()
         except Exception as exc:
             if _is_blank_error(exc):
-                return CheckResult(self.name, name, "blank", f"✗ {name} — {BLANK_MESSAGE}.{hint_text}", hint=hint)
+                return self._blank_line(name, got_fn, exc, hint_text, hint)
+            what = f"reading `{reads}`" if reads else "computing the value"
             return CheckResult(self.name, name, "error",
-                               f"✗ {name} — computing the value raised {type(exc).__name__}: "
+                               f"✗ {name} — {what} raised {type(exc).__name__}: "
                                f"{_short_text(exc)}.{hint_text}", hint=hint)
         want = describe_expected(expected, tol)
+        shown = f"`{reads}` is {short_repr(got)}" if reads else f"got {short_repr(got)}"
         try:
             if isinstance(expected, type) or (
                 isinstance(expected, tuple) and expected and all(isinstance(t, type) for t in expected)
@@ -222,9 +255,9 @@ class Lab:
                 ok = values_match(got, expected, tol)
         except Exception as exc:
             if _is_blank_error(exc):
-                return CheckResult(self.name, name, "blank", f"✗ {name} — {BLANK_MESSAGE}.{hint_text}", hint=hint)
+                return self._blank_line(name, got_fn, exc, hint_text, hint)
             return CheckResult(self.name, name, "fail",
-                               f"✗ {name} — got {short_repr(got)}; expected {want} but checking raised "
+                               f"✗ {name} — {shown}; expected {want} but checking raised "
                                f"{type(exc).__name__}: {_short_text(exc)}.{hint_text}",
                                got=short_repr(got), expected=want, hint=hint)
         if ok:
@@ -234,7 +267,7 @@ class Lab:
             _as_plain(expected)) and short_repr(got) == short_repr(expected):
             type_note = f" (types differ: {type(got).__name__} vs {type(expected).__name__})"
         return CheckResult(self.name, name, "fail",
-                           f"✗ {name} — got {short_repr(got)}; expected {want}{type_note}.{hint_text}",
+                           f"✗ {name} — {shown}; expected {want}{type_note}.{hint_text}",
                            got=short_repr(got), expected=want, hint=hint)
 
     def _report(self, result: CheckResult) -> None:

@@ -29,7 +29,8 @@ CHECK = (
 
 def solution_notebook(work=WORK, check=CHECK, extra_cells=()):
     cells = [
-        new_markdown_cell("# Tiny lab"),
+        new_markdown_cell("# 01 · Tiny — solution\n\nA tiny lab."),
+        new_markdown_cell("## Task 1 · Numbers"),
         new_code_cell(SETUP),
         new_code_cell(work, execution_count=2, outputs=[new_output("stream", name="stdout", text="hi\n")]),
         new_markdown_cell("The answer is 4 because 2 + 2 = 4.", metadata={"tags": ["solution"]}),

@@ -27,7 +27,7 @@ def test_build_writes_lab_and_is_byte_identical(repo, tmp_path_factory, capsys):
 
 def test_markers_become_blanks_with_indentation_kept(repo):
     build.main(["--root", str(repo)])
-    work = lab_of(repo).cells[3].source
+    work = lab_of(repo).cells[4].source
     assert work == (
         "x = ...  # YOUR CODE HERE\n"
         "def double(a):\n"
@@ -46,8 +46,10 @@ def test_markers_become_blanks_with_indentation_kept(repo):
 def test_lab_is_clean(repo):
     build.main(["--root", str(repo)])
     lab = lab_of(repo)
-    assert "lab generated" in lab.cells[0].source.lower() or "Lab notebook" in lab.cells[0].source
-    assert "dp100 check labs/01_tiny.ipynb" in lab.cells[0].source
+    assert lab.cells[0].source == "# 01 · Tiny — lab\n\nA tiny lab."  # the tab's first heading says "lab"
+    header = lab.cells[1].source
+    assert "your lab notebook: edit it" in header and "Do not edit" not in header
+    assert "dp100 check labs/01_tiny.ipynb" in header and "solutions/01_tiny.ipynb" in header
     sources = [c.source for c in lab.cells]
     assert not any("2 + 2 = 4" in s for s in sources)  # markdown tagged "solution" removed
     code = [c for c in lab.cells if c.cell_type == "code"]
@@ -57,6 +59,25 @@ def test_lab_is_clean(repo):
     check = code[-1]
     assert check.metadata == {"tags": ["check"], "editable": False, "deletable": False}
     assert "lab.check('x is 4'" in check.source  # check cells are copied as they are
+
+
+def test_cell_map_names_tasks_blanks_and_what_they_set(repo):
+    work = 'from math import pi\ncluster = AmlCompute(name="lab-cluster")  # SOLUTION: an AmlCompute cluster'
+    nbformat.write(solution_notebook(work=work), repo / "solutions" / "01_tiny.ipynb")
+    build.main(["--root", str(repo)])
+    lab = lab_of(repo)
+    assert lab.cells[4].source == "from math import pi\ncluster = ...  # YOUR CODE HERE: an AmlCompute cluster"
+    rows = {row["cell"]: row for row in lab.metadata.dp100lab.cells}
+    assert rows[5]["task"] == "Task 1 · Numbers" and rows[5]["sets"] == ["pi", "cluster"] and rows[5]["blank"]
+    assert rows[5]["literals"] == ["lab-cluster"]
+    assert rows[4]["sets"] == ["Lab", "lab"] and not rows[4]["blank"]
+
+
+def test_block_marker_text_is_kept(repo):
+    work = "# BEGIN SOLUTION: the two numbers to add\nx = 2 + 2\n# END SOLUTION"
+    nbformat.write(solution_notebook(work=work), repo / "solutions" / "01_tiny.ipynb")
+    build.main(["--root", str(repo)])
+    assert lab_of(repo).cells[4].source == "# YOUR CODE HERE: the two numbers to add\n..."
 
 
 def test_check_passes_when_in_sync_and_detects_drift(repo, capsys):
@@ -69,12 +90,44 @@ def test_check_passes_when_in_sync_and_detects_drift(repo, capsys):
     assert build.main(["--root", str(repo), "--check"]) == 1
     err = capsys.readouterr().err
     assert "different: labs/01_tiny.ipynb" in err and "make labs" in err
+    lab_path.unlink()
     build.main(["--root", str(repo)])
     shutil.copy(lab_path, repo / "labs" / "02_orphan.ipynb")
     assert build.main(["--root", str(repo), "--check"]) == 1
     assert "extra:     labs/02_orphan.ipynb" in capsys.readouterr().err
-    assert build.main(["--root", str(repo)]) == 0  # a build removes the stale lab
-    assert not (repo / "labs" / "02_orphan.ipynb").exists()
+
+
+def test_learner_edits_are_never_overwritten(repo, capsys):
+    build.main(["--root", str(repo)])
+    lab_path = repo / "labs" / "01_tiny.ipynb"
+    edited = lab_path.read_text().replace("x = ...", "x = 2 + 2", 1)
+    lab_path.write_text(edited)
+    (repo / "labs" / "src").mkdir()
+    mine = repo / "labs" / "src" / "my_fix.yml"
+    mine.write_text("mine: true\n")  # a file the learner added is theirs
+    nbformat.write(solution_notebook(work="x = 5  # SOLUTION"), repo / "solutions" / "01_tiny.ipynb")
+    assert build.main(["--root", str(repo)]) == 0
+    out = capsys.readouterr().out
+    assert "kept labs/01_tiny.ipynb: it has your edits" in out and "1 kept" in out
+    assert lab_path.read_text() == edited and mine.read_text() == "mine: true\n"
+    lab_path.rename(repo / "labs" / "mine.ipynb")  # what the message says to do
+    assert build.main(["--root", str(repo)]) == 0
+    assert "x = ...  # YOUR CODE HERE" in lab_path.read_text()
+
+
+def test_stale_generated_lab_is_removed_but_an_edited_one_kept(repo, capsys):
+    nb = solution_notebook()
+    nbformat.write(nb, repo / "solutions" / "02_other.ipynb")
+    build.main(["--root", str(repo)])
+    (repo / "solutions" / "02_other.ipynb").unlink()
+    lab1 = repo / "labs" / "01_tiny.ipynb"
+    lab1.write_text(lab1.read_text().replace("x = ...", "x = 4", 1))
+    (repo / "solutions" / "01_tiny.ipynb").unlink()
+    nbformat.write(solution_notebook(), repo / "solutions" / "03_new.ipynb")
+    assert build.main(["--root", str(repo)]) == 0
+    out = capsys.readouterr().out
+    assert "removed labs/02_other.ipynb" in out and not (repo / "labs" / "02_other.ipynb").exists()
+    assert lab1.exists() and "kept labs/01_tiny.ipynb" in out
 
 
 def test_check_detects_changed_solution(repo, capsys):
@@ -102,7 +155,7 @@ def test_no_solutions_is_zero_labs(tmp_path, capsys):
 def test_invalid_solutions_fail_with_clear_message(repo, capsys, work, check, message):
     nb = solution_notebook(work=work or "x = 4  # SOLUTION", check=check or "lab.check('x', lambda: x, 4)")
     if check:
-        nb.cells[4].metadata = {}
+        nb.cells[5].metadata = {}
     nbformat.write(nb, repo / "solutions" / "01_tiny.ipynb")
     assert build.main(["--root", str(repo)]) == 1
     err = capsys.readouterr().err
@@ -115,7 +168,7 @@ def test_magics_and_return_lines(repo):
             "z = max(\n    y,  # SOLUTION\n    2,\n)")
     nbformat.write(solution_notebook(work=work), repo / "solutions" / "01_tiny.ipynb")
     assert build.main(["--root", str(repo)]) == 0
-    assert lab_of(repo).cells[3].source == (
+    assert lab_of(repo).cells[4].source == (
         "%matplotlib inline\ndef f():\n    return ...  # YOUR CODE HERE\n!echo hi\ny: int = ...  # YOUR CODE HERE\n"
         "z = max(\n    ...,  # YOUR CODE HERE\n    2,\n)")
 
@@ -149,6 +202,9 @@ def test_support_files_are_mirrored(repo, capsys):
     assert "different: notebooks/src/05/train.py" in err
     assert "extra:     labs/src/05/old.py (no solutions/src/05/old.py)" in err
     assert build.main(["--root", str(repo)]) == 0
+    assert (repo / "labs" / "src" / "05" / "train.py").read_text() == "print('v2')\n"  # unedited: updated
+    assert (repo / "labs" / "src" / "05" / "old.py").exists()  # never generated: the learner's, kept
+    (repo / "labs" / "src" / "05" / "old.py").unlink()
     assert build.main(["--root", str(repo), "--check"]) == 0
 
 
@@ -165,7 +221,7 @@ def test_block_headers_keep_their_body(repo):
             "        pass")
     nbformat.write(solution_notebook(work=work), repo / "solutions" / "01_tiny.ipynb")
     assert build.main(["--root", str(repo)]) == 0
-    assert lab_of(repo).cells[3].source == (
+    assert lab_of(repo).cells[4].source == (
         "for rate in [1, 2]:\n"
         "    with ... as fh:  # YOUR CODE HERE\n"
         "        pass\n"

@@ -21,7 +21,7 @@ def test_pass_prints_tick_and_returns_true(lab, capsys):
 def test_fail_says_got_expected_and_hint(lab, capsys):
     acc = 0.5
     assert not lab.check("accuracy", lambda: acc, lambda v: 0.8 < v <= 1.0, hint="train longer")
-    assert capsys.readouterr().out == "✗ accuracy — got 0.5; expected a value where 0.8 < v <= 1.0. Hint: train longer\n"
+    assert capsys.readouterr().out == "✗ accuracy — `acc` is 0.5; expected a value where 0.8 < v <= 1.0. Hint: train longer\n"
 
 
 def test_value_mismatch_shows_reprs(lab, capsys):
@@ -52,7 +52,8 @@ def test_type_expected(lab, capsys):
 ])
 def test_blank_is_not_done_yet(lab, capsys, got_fn):
     assert not lab.check("blank", got_fn, 3, hint="use 3")
-    assert capsys.readouterr().out == f"✗ blank — {BLANK_MESSAGE}. Hint: use 3\n"
+    out = capsys.readouterr().out
+    assert out.startswith("✗ blank — ") and out.endswith(". Hint: use 3\n") and "not done yet" in out
     assert lab.results[0].status == "blank"
 
 
@@ -96,3 +97,38 @@ def test_report_file_collects_json_lines(tmp_path, monkeypatch, capsys):
     assert [(r["check"], r["status"]) for r in rows] == [("one", "pass"), ("two", "fail"), ("two", "pass")]
     assert rows[1]["hint"] == "h" and rows[1]["got"] == "1"
     assert [(r.check, r.passed) for r in read_report(report)] == [("one", True), ("two", True)]
+
+
+def test_messages_name_the_variable_and_the_cell_that_sets_it(lab, capsys):
+    from dp100lab.labs.blanks import CellInfo, LabMap
+
+    lab.map = LabMap([CellInfo(cell=8, task="Task 2 · Register the data", sets=["data_asset"], blank=True),
+                      CellInfo(cell=3, task="", sets=["ml_client"])])
+    scope = {"data_asset": ..., "Lab": Lab}
+    import linecache
+
+    source = "got = lambda: data_asset.version\nmissing = lambda: ml_client.workspace_name\n"
+    linecache.cache["<cell-7>"] = (len(source), None, source.splitlines(True), "<cell-7>")  # as IPython does
+    exec(compile(source, "<cell-7>", "exec"), scope)
+    lab.check("version", scope["got"], "1")
+    lab.check("client", scope["missing"], str)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == ("✗ version — `data_asset` is not done yet — fill in the blank in cell 8 "
+                      "(Task 2 · Register the data) and run it.")
+    assert out[1] == "✗ client — `ml_client` is not defined yet — run cell 3 first."
+    scope["data_asset"] = type("D", (), {"version": "2"})()
+    lab.check("version", scope["got"], "1")
+    assert capsys.readouterr().out == "✗ version — `data_asset.version` is '2'; expected '1'.\n"
+
+
+def test_made_here_accepts_only_entities_created_after_the_lab_started(lab):
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    def entity(created_at):
+        return SimpleNamespace(creation_context=SimpleNamespace(created_at=created_at))
+
+    assert lab.made_here(entity(lab.started_at + timedelta(seconds=1)))
+    assert lab.made_here(entity((lab.started_at + timedelta(seconds=1)).isoformat()))
+    assert not lab.made_here(entity(lab.started_at - timedelta(minutes=5)))  # left by an earlier notebook
+    assert not lab.made_here(...) and not lab.made_here(SimpleNamespace())

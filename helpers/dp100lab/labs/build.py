@@ -6,8 +6,14 @@
 Markers in solution code cells:
   `x = expr  # SOLUTION`                 -> `x = ...  # YOUR CODE HERE`   (also `name=expr,` and `"key": expr,`)
   `# BEGIN SOLUTION` ... `# END SOLUTION` -> `# YOUR CODE HERE` and `...`, at the marker's indentation
-Markdown cells tagged "solution" are removed. Files under solutions/src/ are copied to labs/src/ and notebooks/src/. Every solution must have at least one marker and one cell
-tagged "check". Output is deterministic: the same solutions give byte-identical labs.
+  `# SOLUTION: what` / `# BEGIN SOLUTION: what` -> `# YOUR CODE HERE: what` (say what to write, not how)
+Markdown cells tagged "solution" are removed. A first heading ending in "— solution" ends in "— lab" in the lab.
+The lab's metadata maps each code cell to its task and the names it sets (dp100lab.labs.blanks reads it to say
+"fill in the blank in cell N first"). Files under solutions/src/ are copied to labs/src/ and notebooks/src/.
+Every solution must have at least one marker and one cell tagged "check". Output is deterministic.
+
+A learner's edits are never overwritten: labs/.build-manifest.json records what the build generated, and a file
+that differs from it (edited or run by the learner) is kept as it is, with a message saying how to get the new one.
 """
 
 from __future__ import annotations
@@ -22,14 +28,19 @@ from pathlib import Path
 
 import nbformat
 
+from . import protect
+from .blanks import describe_cells
+
 BLANK = "# YOUR CODE HERE"
-LINE_MARKER = re.compile(r"\s*#\s*SOLUTION\s*$")
-BEGIN = re.compile(r"^(\s*)#\s*BEGIN SOLUTION\s*$")
+LINE_MARKER = re.compile(r"\s*#\s*SOLUTION(?:\s*:\s*(?P<what>\S.*?))?\s*$")
+BEGIN = re.compile(r"^(\s*)#\s*BEGIN SOLUTION(?:\s*:\s*(?P<what>\S.*?))?\s*$")
 END = re.compile(r"^\s*#\s*END SOLUTION\s*$")
 NOTEBOOK = re.compile(r"^\d\d_.+\.ipynb$")
 KWARG = re.compile(r"^([A-Za-z_]\w*\s*=\s*)(.+?)(,?)$")  # a keyword argument on its own line
 DICT_ENTRY = re.compile(r"""^((?:"[^"]*"|'[^']*')\s*:\s*)(.+?)(,?)$""")  # a dict entry on its own line
 HEADER_ID = "dp100lab-lab-header"
+MANIFEST = ".build-manifest.json"  # in labs/: sha256 of every file the build generated, to spot learner edits
+TITLE_SUFFIX = re.compile(r"\s+—\s+solution\s*$")
 
 
 class BuildError(Exception):
@@ -74,7 +85,14 @@ def _python_parses(source: str) -> bool:
 
 
 def blank_line(line: str, where: str) -> str:
-    """`x = expr  # SOLUTION` -> `x = ...  # YOUR CODE HERE`, keeping indentation."""
+    """`x = expr  # SOLUTION` -> `x = ...  # YOUR CODE HERE`, keeping indentation (and `: what` when given)."""
+    match = LINE_MARKER.search(line)
+    what = match.group("what") if match else None
+    text = _blank_text(line, where)
+    return f"{text}: {what}" if what else text
+
+
+def _blank_text(line: str, where: str) -> str:
     code = LINE_MARKER.sub("", line)
     indent = code[: len(code) - len(code.lstrip())]
     stmt = code.strip()
@@ -138,6 +156,7 @@ def blank_source(source: str, where: str) -> tuple[str, int]:
     out: list[str] = []
     markers = 0
     block_indent: str | None = None
+    block_what: str | None = None
     for number, line in enumerate(source.split("\n"), start=1):
         here = f"{where} line {number}"
         begin, end = BEGIN.match(line), END.match(line)
@@ -146,13 +165,13 @@ def blank_source(source: str, where: str) -> tuple[str, int]:
                 raise BuildError(f"{here}: `# BEGIN SOLUTION` inside another solution block; close the first "
                                  "with `# END SOLUTION`.")
             if end:
-                out += [f"{block_indent}{BLANK}", f"{block_indent}..."]
+                out += [f"{block_indent}{BLANK}{f': {block_what}' if block_what else ''}", f"{block_indent}..."]
                 block_indent = None
             continue
         if end:
             raise BuildError(f"{here}: `# END SOLUTION` without a `# BEGIN SOLUTION` above it.")
         if begin:
-            block_indent = begin.group(1)
+            block_indent, block_what = begin.group(1), begin.group("what")
             markers += 1
         elif LINE_MARKER.search(line):
             if not LINE_MARKER.sub("", line).strip():
@@ -173,22 +192,31 @@ def _cell_id(index: int, source: str) -> str:
 
 def _header(solution_rel: str, lab_rel: str) -> nbformat.NotebookNode:
     text = (
-        f"> **Lab notebook** — generated from `{solution_rel}` by `make labs` "
-        "(`python -m dp100lab.labs.build`). Do not edit it in the repository: edit the solution and rebuild.\n"
+        "> **This is your lab notebook: edit it.** Replace each `...  # YOUR CODE HERE` with your code (the text "
+        "after `YOUR CODE HERE:` says what to write), run the cells from the top, in order, and read the check "
+        "cell under each task: `✓` when a step is right, `✗ … Hint: …` when it is not. Hints under each task open "
+        "one level at a time: the idea, then the API, then the code.\n"
         ">\n"
-        "> Replace each `...  # YOUR CODE HERE` with your code, then run the cells in order. "
-        "Check cells print `✓` when a step is right and `✗ … Hint: …` when it is not; "
-        "the last one prints `N/M checks passed`.\n"
-        f"> To check the whole lab from a terminal: `dp100 check {lab_rel}`"
+        f"> Stuck? `{solution_rel}` is the worked answer. Your edits are safe: `make labs` keeps a lab you have "
+        f"changed, and `dp100 check {lab_rel}` grades a copy of it from a terminal without touching this file."
     )
     cell = nbformat.v4.new_markdown_cell(text)
     cell.id = HEADER_ID
     return cell
 
 
+def _lab_title(source: str) -> str:
+    """'# 05 · Training jobs — solution' -> '# 05 · Training jobs — lab' (first line only)."""
+    first, _, rest = source.partition("\n")
+    if first.startswith("# ") and TITLE_SUFFIX.search(first):
+        first = TITLE_SUFFIX.sub(" — lab", first)
+    return first + ("\n" + rest if rest else "")
+
+
 def make_lab(solution: nbformat.NotebookNode, solution_rel: str, lab_rel: str) -> nbformat.NotebookNode:
     """The lab notebook for one solution notebook (raises BuildError when it is not a valid source)."""
-    cells = [_header(solution_rel, lab_rel)]
+    cells = []
+    sources: list[tuple[str, str, bool]] = []  # (type, solution source, has blank) for the cell map
     markers = checks = 0
     for index, cell in enumerate(solution.cells):
         tags = list(cell.get("metadata", {}).get("tags", []))
@@ -197,6 +225,7 @@ def make_lab(solution: nbformat.NotebookNode, solution_rel: str, lab_rel: str) -
             continue
         source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
         metadata: dict = {}
+        used = 0
         if cell.cell_type == "code":
             lab_source, used = blank_source(source, where)
             if used and _python_parses(source) and not _python_parses(lab_source):
@@ -208,7 +237,7 @@ def make_lab(solution: nbformat.NotebookNode, solution_rel: str, lab_rel: str) -
                 metadata.update(editable=False, deletable=False)  # JupyterLab keeps learners from editing checks
             new = nbformat.v4.new_code_cell(lab_source)
         elif cell.cell_type == "markdown":
-            new = nbformat.v4.new_markdown_cell(source)
+            new = nbformat.v4.new_markdown_cell(_lab_title(source) if not cells else source)
             if cell.get("attachments"):
                 new.attachments = cell.attachments
         else:
@@ -219,6 +248,16 @@ def make_lab(solution: nbformat.NotebookNode, solution_rel: str, lab_rel: str) -
         new.metadata = nbformat.from_dict(metadata)
         new.id = cell.get("id") or _cell_id(index, source)
         cells.append(new)
+        sources.append((cell.cell_type, source, bool(used)))
+        if len(cells) == 1:  # the instructions go under the title, so the first heading names the notebook
+            title_is_heading = cell.cell_type == "markdown" and source.lstrip().startswith("# ")
+            header = _header(solution_rel, lab_rel)
+            if title_is_heading:
+                cells.append(header)
+                sources.append(("markdown", "", False))
+            else:
+                cells.insert(0, header)
+                sources.insert(0, ("markdown", "", False))
     if not markers:
         raise BuildError(f"{solution_rel}: no `# SOLUTION` line or `# BEGIN SOLUTION` block, so the lab would "
                          "have nothing to fill in. Mark the parts learners should write.")
@@ -227,6 +266,7 @@ def make_lab(solution: nbformat.NotebookNode, solution_rel: str, lab_rel: str) -
                          "\"check\" so learners get feedback.")
     meta = solution.get("metadata", {})
     metadata = {k: meta[k] for k in ("kernelspec", "dp100lab") if k in meta}
+    metadata["dp100lab"] = {**metadata.get("dp100lab", {}), "cells": describe_cells(sources)}
     if "language_info" in meta and "name" in meta["language_info"]:
         metadata["language_info"] = {"name": meta["language_info"]["name"]}
     lab = nbformat.v4.new_notebook(cells=cells, metadata=metadata)
@@ -274,6 +314,10 @@ def generate(repo: Repo) -> tuple[dict[Path, bytes], list[str]]:
     return labs, errors
 
 
+def _is_lab(path: Path) -> bool:
+    return NOTEBOOK.match(path.name) is not None and path.parent.name == "labs"
+
+
 def _existing_labs(repo: Repo) -> list[Path]:
     """Files the build owns: labs/NN_*.ipynb and everything under labs/src/ and notebooks/src/."""
     notebooks = [p for p in repo.labs.iterdir() if NOTEBOOK.match(p.name)] if repo.labs.is_dir() else []
@@ -308,29 +352,28 @@ def main(argv: list[str] | None = None) -> int:
         for error in errors:
             print(f"  {error}", file=sys.stderr)
         return 1
+    count = sum(NOTEBOOK.match(p.name) is not None and p.parent == repo.labs for p in labs)
     if args.check:
         problems = drift(repo, labs)
+        manifest = repo.labs / MANIFEST
+        if labs and (not manifest.exists() or manifest.read_bytes() != protect.manifest_bytes(repo.root, labs)):
+            problems.append(f"different: labs/{MANIFEST}" if manifest.exists() else f"missing:   labs/{MANIFEST}")
         if problems:
             print("labs/ is out of date with solutions/:", file=sys.stderr)
             for line in problems:
                 print(f"  {line}", file=sys.stderr)
             print("Run `make labs` and commit the result.", file=sys.stderr)
             return 1
-        count = sum(NOTEBOOK.match(p.name) is not None and p.parent == repo.labs for p in labs)
         print(f"{count} labs up to date with solutions/.")
         return 0
-    changed = 0
-    for path, content in labs.items():
-        if not path.exists() or path.read_bytes() != content:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
-            changed += 1
-    for path in _existing_labs(repo):
-        if path not in labs:
-            path.unlink()  # labs/ is generated: a file without a source in solutions/ is stale
-            print(f"removed {path.relative_to(repo.root).as_posix()} (no source in solutions/)")
-    count = sum(NOTEBOOK.match(p.name) is not None and p.parent == repo.labs for p in labs)
-    print(f"{count} labs ({changed} files written) in {repo.labs}.")
+    if not labs:
+        print(f"0 labs in {repo.labs}.")
+        return 0
+    changed, kept = protect.write(repo.root, repo.labs / MANIFEST, labs, _existing_labs(repo), is_lab=_is_lab)
+    for rel in kept:
+        print(f"kept {rel}: it has your edits (or outputs from running it), so it was not overwritten. To get the "
+              f"new version, rename or move your copy and run `make labs` again.")
+    print(f"{count} labs ({changed} files written{f', {len(kept)} kept' if kept else ''}) in {repo.labs}.")
     return 0
 
 

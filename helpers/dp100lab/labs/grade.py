@@ -2,6 +2,7 @@
 
     python -m dp100lab.labs.grade labs/05_training_jobs.ipynb     (same as `dp100 check ...`)
 
+It runs a copy of the lab's folder, so the learner's notebook and files are never changed.
 Exit status 0 only when every check passed and no cell raised.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checks import REPORT_ENV, CheckResult, read_report
-from .execute import DEFAULT_TIMEOUT, CellError, run_notebook
+from .execute import DEFAULT_TIMEOUT, CellError, run_notebook, stage_copy
 
 
 @dataclass
@@ -34,11 +35,16 @@ class Grade:
 
 
 def grade(path: str | Path, timeout: int = DEFAULT_TIMEOUT, env: dict[str, str | None] | None = None) -> Grade:
-    """Execute the notebook (cwd = its folder, continuing past errors) and collect its check results."""
+    """Execute a copy of the notebook's folder (continuing past errors) and collect its check results.
+
+    The copy keeps the learner's file and folder untouched: nothing the lab writes lands beside their work.
+    """
     path = Path(path)
     with tempfile.TemporaryDirectory(prefix="dp100lab-grade-") as tmp:
         report = Path(tmp) / "checks.jsonl"
-        result = run_notebook(path, timeout=timeout, allow_errors=True, env={**(env or {}), REPORT_ENV: str(report)})
+        (Path(tmp) / "copy").mkdir()
+        copy = stage_copy(path.parent, Path(tmp) / "copy") / path.name
+        result = run_notebook(copy, timeout=timeout, allow_errors=True, env={**(env or {}), REPORT_ENV: str(report)})
         checks = read_report(report)
     return Grade(path, checks, result.errors, result.aborted)
 
