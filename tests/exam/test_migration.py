@@ -79,7 +79,7 @@ def test_dp100_progress_reads_a_v1_file(v1_home):
     r = subprocess.run([sys.executable, "-m", "dp100lab.exam.cli", "progress", "--bank", str(GOOD)],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert "Last mock exam 2026-11-22T08:20:00+00:00: 60%" in r.stdout
+    assert "Last DP-100 mock exam 2026-11-22T08:20:00+00:00: 60%" in r.stdout
 
 
 def test_v1_mock_exam_resumes_in_the_layout_it_was_shown_in(v1_home):

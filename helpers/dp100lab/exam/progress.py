@@ -18,14 +18,22 @@ from .store import ProgressStore
 REVISIT_BELOW = 0.7  # mastery under which a module is suggested for another pass
 
 
+Roll = dict[str, tuple[float | None, int, int]]  # id -> (mastery, seen, total questions)
+
+
 @dataclass
 class Mastery:
     per_question: dict[str, float]
-    per_skill: dict[str, tuple[float | None, int, int]]  # skill -> (mastery, seen, total questions)
-    per_domain: dict[str, tuple[float | None, int, int]]
-    per_module: dict[str, tuple[float | None, int, int]]
+    per_skill: Roll  # DP-100 skills
+    per_domain: Roll  # DP-100 domains
+    per_module: Roll
     due: list[str]
-    per_ai300_domain: dict[str, tuple[float | None, int, int]] | None = None
+    per_ai300_domain: Roll | None = None
+    per_ai300_skill: Roll | None = None
+
+    def outline_rolls(self, name: str) -> tuple[Roll, Roll]:
+        """(per domain, per skill) for 'dp100' or 'ai300'."""
+        return (self.per_domain, self.per_skill) if name == "dp100" else (self.per_ai300_domain or {}, self.per_ai300_skill or {})
 
 
 def _avg(vals: list[float]) -> float | None:
@@ -33,34 +41,33 @@ def _avg(vals: list[float]) -> float | None:
 
 
 def compute(bank: Bank, store: ProgressStore, now=None) -> Mastery:
-    dp = outlines.dp100()
     hist: dict[str, list[float]] = defaultdict(list)
-    for a in store.attempts:
+    for a in store.attempts:  # old-layout attempts count with the score they were given (migrate.py)
         hist[a["qid"]].append(float(a["score"]))
     per_q = {qid: sum(v[-3:]) / len(v[-3:]) for qid, v in hist.items()}
 
-    def roll(groups: dict[str, list[str]]) -> dict[str, tuple[float | None, int, int]]:
+    def roll(groups: dict[str, list[str]]) -> Roll:
         return {k: (_avg([per_q[i] for i in ids if i in per_q]), sum(i in per_q for i in ids), len(ids))
                 for k, ids in groups.items()}
 
-    by_skill: dict[str, list[str]] = {s: [] for s in dp.skills}
-    by_dom: dict[str, list[str]] = {d: [] for d in dp.domain_ids}
-    by_mod: dict[str, list[str]] = defaultdict(list)
-    ai = outlines.ai300()
-    by_ai: dict[str, list[str]] = {d: [] for d in ai.domain_ids}
-    for q in bank.questions:
-        for d in {ai.skills[a].domain_id for a in outlines.ai300_for(q.skills, q.ai300) if a in ai.skills}:
-            by_ai[d].append(q.id)
-        for s in q.skills:
-            if s in by_skill:
+    rolls = {}
+    for ol in (outlines.dp100(), outlines.ai300()):
+        by_skill: dict[str, list[str]] = {s: [] for s in ol.skills}
+        by_dom: dict[str, list[str]] = {d: [] for d in ol.domain_ids}
+        for q in bank.questions:
+            mine = [s for s in outlines.skills_of(q, ol) if s in by_skill]
+            for s in dict.fromkeys(mine):
                 by_skill[s].append(q.id)
-        doms = {dp.skills[s].domain_id for s in q.skills if s in dp.skills}
-        for d in doms:
-            by_dom[d].append(q.id)
+            for d in dict.fromkeys(ol.skills[s].domain_id for s in mine):
+                by_dom[d].append(q.id)
+        rolls[ol.name] = (roll(by_dom), roll(by_skill))
+    by_mod: dict[str, list[str]] = defaultdict(list)
+    for q in bank.questions:
         by_mod[q.module].append(q.id)
     known = set(bank.by_id())
-    return Mastery(per_q, roll(by_skill), roll(by_dom), roll(dict(sorted(by_mod.items()))),
-                   [q for q in due(store.data.get("cards", {}), now) if q in known], roll(by_ai))
+    (dp_dom, dp_skill), (ai_dom, ai_skill) = rolls["dp100"], rolls["ai300"]
+    return Mastery(per_q, dp_skill, dp_dom, roll(dict(sorted(by_mod.items()))),
+                   [q for q in due(store.data.get("cards", {}), now) if q in known], ai_dom, ai_skill)
 
 
 def _pct(v: float | None) -> str:
@@ -68,20 +75,21 @@ def _pct(v: float | None) -> str:
 
 
 def table(m: Mastery) -> str:
-    dp = outlines.dp100()
-    lines = [f"{'Skill':<12}{'Mastery':>8}{'Seen':>9}  What", "-" * 100]
-    for d in dp.domains:
-        mv, seen, tot = m.per_domain[d.id]
-        lines.append(f"{d.id:<12}{_pct(mv):>8}{f'{seen}/{tot}':>9}  {d.title.upper()} ({d.weight_min}-{d.weight_max}%)")
-        for s in d.skills:
-            mv, seen, tot = m.per_skill[s.id]
-            lines.append(f"  {s.id.split('-')[1]:<10}{_pct(mv):>8}{f'{seen}/{tot}':>9}  {s.text[:70]}")
-    if m.per_ai300_domain:
-        lines.append("AI-300 view (the same answers, mapped through outlines/crosswalk.yaml):")
-        for d in outlines.ai300().domains:
-            mv, seen, tot = m.per_ai300_domain[d.id]
-            lines.append(f"{d.id:<12}{_pct(mv):>8}{f'{seen}/{tot}':>9}  {d.title} ({d.weight_min}-{d.weight_max}%)")
-    return "\n".join(lines)
+    """Mastery per domain and skill, DP-100 first, then AI-300 (the same answers, counted by AI-300's skills)."""
+    lines = []
+    for ol in (outlines.dp100(), outlines.ai300()):
+        per_dom, per_skill = m.outline_rolls(ol.name)
+        if not per_dom:
+            continue
+        note = "" if ol.name == "dp100" else " (questions tagged with AI-300 skills, others through outlines/crosswalk.yaml)"
+        lines += ["", f"{ol.exam} view{note}:", f"{'Skill':<12}{'Mastery':>8}{'Seen':>9}  What", "-" * 100]
+        for d in ol.domains:
+            mv, seen, tot = per_dom[d.id]
+            lines.append(f"{d.id:<12}{_pct(mv):>8}{f'{seen}/{tot}':>9}  {d.title.upper()} ({d.weight_min}-{d.weight_max}%)")
+            for sk in d.skills:
+                mv, seen, tot = per_skill[sk.id]
+                lines.append(f"  {sk.id.split('-')[1]:<10}{_pct(mv):>8}{f'{seen}/{tot}':>9}  {sk.text[:70]}")
+    return "\n".join(lines[1:])
 
 
 def revisit(m: Mastery) -> list[tuple[str, float]]:
@@ -91,31 +99,35 @@ def revisit(m: Mastery) -> list[tuple[str, float]]:
 
 
 def plot(m: Mastery, path: Path) -> Path:
+    """Bars per skill for both outlines, side by side, coloured by domain; the dashed line is REVISIT_BELOW."""
     import matplotlib
 
     if matplotlib.get_backend().lower() not in ("agg",) and "inline" not in matplotlib.get_backend().lower():
         matplotlib.use("Agg")  # headless terminals have no display
     import matplotlib.pyplot as plt
 
-    dp = outlines.dp100()
-    skills = list(dp.skills)
-    vals = [m.per_skill[s][0] for s in skills]
-    colors = {d.id: c for d, c in zip(dp.domains, ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1"))}
-    fig, ax = plt.subplots(figsize=(8, 12))
-    y = range(len(skills))
-    ax.barh(list(y), [v or 0 for v in vals], color=[colors[dp.skills[s].domain_id] for s in skills])
-    for i, v in zip(y, vals):
-        if v is None or v == 0:
-            ax.text(0.01, i, "not tried" if v is None else "0%", va="center", fontsize=7, color="grey")
-    ax.set_yticks(list(y), [s.split("-")[1] for s in skills], fontsize=7)
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.axvline(REVISIT_BELOW, color="grey", linestyle="--", linewidth=1)
-    ax.set_xlabel("mastery (mean of last 3 attempts per question)")
-    ax.set_title("DP-100 mastery per skill")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=colors[d.id]) for d in dp.domains]
-    fig.legend(handles, [f"{d.id} {d.title}" for d in dp.domains], loc="lower center", ncol=2, fontsize=7)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))  # leave room for the legend under the axes
+    palette = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#e15759")
+    fig, axes = plt.subplots(1, 2, figsize=(13, 12))
+    for ax, ol in zip(axes, (outlines.dp100(), outlines.ai300())):
+        _, per_skill = m.outline_rolls(ol.name)
+        skills = list(ol.skills)
+        vals = [per_skill.get(s, (None, 0, 0))[0] for s in skills]
+        colors = {d.id: c for d, c in zip(ol.domains, palette)}
+        y = range(len(skills))
+        ax.barh(list(y), [v or 0 for v in vals], color=[colors[ol.skills[s].domain_id] for s in skills])
+        for i, v in zip(y, vals):
+            if v is None or v == 0:
+                ax.text(0.01, i, "not tried" if v is None else "0%", va="center", fontsize=6, color="grey")
+        ax.set_yticks(list(y), [s.split("-")[1] for s in skills], fontsize=6)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.axvline(REVISIT_BELOW, color="grey", linestyle="--", linewidth=1)
+        ax.set_xlabel("mastery (mean of last 3 attempts per question)")
+        ax.set_title(f"{ol.exam} mastery per skill")
+        handles = [plt.Rectangle((0, 0), 1, 1, color=colors[d.id]) for d in ol.domains]
+        ax.legend(handles, [f"{d.id} {d.title}"[:48] for d in ol.domains], loc="upper center",
+                  bbox_to_anchor=(0.5, -0.05), ncol=1, fontsize=6)
+    fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -133,9 +145,12 @@ def report(bank: Bank, store: ProgressStore, out, show=False, now=None) -> Maste
     else:
         print("\nNo answers recorded yet: start with `dp100 quiz` or `dp100 exam`.", file=out)
     mocks = store.data.get("mocks", [])
-    if mocks:
-        last = mocks[-1]
-        print(f"Last mock exam {last['at']}: {last['raw']:.0%} (estimated {last['scaled_estimate']}/1000).", file=out)
+    for name in outlines.NAMES:  # mocks before --outline existed were DP-100 exams
+        mine = [x for x in mocks if x.get("outline", "dp100") == name]
+        if mine:
+            last = mine[-1]
+            print(f"Last {outlines.get(name).exam} mock exam {last['at']}: {last['raw']:.0%} "
+                  f"(estimated {last['scaled_estimate']}/1000).", file=out)
     print(f"Reviews due now: {len(m.due)}" + (" -> `dp100 quiz --review`" if m.due else ""), file=out)
     png = plot(m, store.dir / "mastery.png")
     print(f"Plot saved: {png}", file=out)
