@@ -232,6 +232,10 @@ class Lab:
         # name what the check reads (`returned_job.status`) when it reads a variable, not for a literal lambda
         reads = _lambda_text(got_fn) if is_lambda and (got_fn.__code__.co_names or got_fn.__code__.co_freevars) else None
         try:
+            scope = getattr(got_fn, "__globals__", {}) if is_lambda else {}
+            if any(n in scope and blanks.is_blank_value(scope[n]) for n in got_fn.__code__.co_names) if is_lambda \
+                    else False:
+                raise _Blank()  # the check reads a variable that is still `...` (e.g. type(cluster).__name__)
             got = got_fn() if is_fn else got_fn
             if blanks.is_blank_value(got):
                 raise _Blank()

@@ -114,7 +114,7 @@ def test_messages_name_the_variable_and_the_cell_that_sets_it(lab, capsys):
     lab.check("client", scope["missing"], str)
     out = capsys.readouterr().out.splitlines()
     assert out[0] == ("✗ version — `data_asset` is not done yet — fill in the blank in cell 8 "
-                      "(Task 2 · Register the data) and run it.")
+                      "(Task 2) and run it.")
     assert out[1] == "✗ client — `ml_client` is not defined yet — run cell 3 first."
     scope["data_asset"] = type("D", (), {"version": "2"})()
     lab.check("version", scope["got"], "1")

@@ -12,7 +12,7 @@ def test_blank_lab_fails_and_solution_passes(repo, capsys):
 
     assert grade.main([str(repo / "labs" / "01_tiny.ipynb"), "--timeout", "120"]) == 1
     out = capsys.readouterr().out
-    assert ("✗ x is 4 — `x` is not done yet — fill in the blank in cell 5 (Task 1 · Numbers) and run it. "
+    assert ("✗ x is 4 — `x` is not done yet — fill in the blank in cell 5 (Task 1) and run it. "
             "Hint: add two and two") in out
     assert "✗ double doubles — `double(3)` is None; expected 6." in out
     assert "✗ learning rate — `params` is not done yet — fill in the blank in cell 5" in out
@@ -77,8 +77,8 @@ def test_blank_errors_end_in_one_line_and_later_cells_say_which_cell_to_fill(rep
                   for o in c.get("outputs", []) if o.get("output_type") == "error"}
     assert "✗ This cell still has a blank: `data = ...  # YOUR CODE HERE: a dict with the path`" in tracebacks[5]
     assert "versioned.py" not in tracebacks[5] and "\n" not in tracebacks[5].strip()
-    assert tracebacks[7].endswith("✗ `data` is still `...`: fill in the blank in cell 5 (Task 1 · Numbers) first, "
+    assert tracebacks[7].endswith("✗ `data` is still `...`: fill in the blank in cell 5 (Task 1) first, "
                                   "run it, then run this cell again.\x1b[0m")
-    assert "`later` is not defined yet: run cell 10 (Task 1 · Numbers) first" in tracebacks[8]
+    assert "`later` is not defined yet: run cell 10 (Task 1) first" in tracebacks[8]
     assert "ZeroDivisionError" in tracebacks[9] and "Traceback" in tracebacks[9] or "----" in tracebacks[9]
     assert errors[9].ename == "ZeroDivisionError"  # a real error keeps IPython's full traceback

@@ -29,7 +29,8 @@ class CellInfo:
 
     @property
     def where(self) -> str:
-        return f"cell {self.cell} ({self.task})" if self.task else f"cell {self.cell}"
+        task = self.task.split(" · ")[0]  # "Task 2 · Register the data" -> "Task 2": short enough for one line
+        return f"cell {self.cell} ({task})" if task else f"cell {self.cell}"
 
 
 @dataclass
