@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dp100lab.workspace.jobs import runner
+from dp100lab.workspace.core import processes
 from dp100lab.workspace.client import LocalMLClient
 
 TERMINAL = ("Completed", "Failed", "Canceled")
@@ -27,7 +27,7 @@ def _kill_leftovers(root: Path) -> None:
     """A failing test must not leave job processes behind."""
     for jd in (root / "jobs").glob("*"):
         for role in ("script", "runner"):
-            runner.kill_group(jd, role, signal.SIGKILL)
+            processes.kill_role(jd, role, signal.SIGKILL)
 
 
 @pytest.fixture

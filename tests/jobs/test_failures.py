@@ -9,7 +9,7 @@ from azure.ai.ml import command
 from azure.ai.ml.entities import Data
 from azure.ai.ml.exceptions import JobException
 
-from dp100lab.workspace.jobs import runner
+from dp100lab.workspace.core import processes
 from dp100lab.workspace.client import LocalMLClient
 from dp100lab.workspace.jobs.recovery import DIED
 
@@ -53,7 +53,7 @@ def test_cancel_stops_the_process(ml_client, src, wait_status):
     poller = ml_client.jobs.begin_cancel(returned.name)
     poller.result()
     assert ml_client.jobs.get(returned.name).status == "Canceled"
-    assert not runner.alive(jd, "script")
+    assert not processes.role_alive(jd, "script")
     mlflow.set_tracking_uri(ml_client.store.mlflow_tracking_uri)
     assert mlflow.get_run(ml_client.store.get_job(returned.name)["run_id"]).info.status == "KILLED"
 
@@ -63,7 +63,7 @@ def test_killed_script_is_failed_by_its_watcher(ml_client, src, wait_status):
                                                        environment="AzureML-sklearn-1.5@latest"))
     jd = ml_client.store.job_dir(returned.name)
     _wait_file(jd / "user_logs" / "std_log.txt", "started")
-    pid = runner.read_pids(jd)["script"][0]
+    pid = processes.read_pids(jd)["script"][0]
     os.kill(pid, signal.SIGKILL)
     assert wait_status(returned.name, ("Failed", "Completed", "Canceled")) == "Failed"
     error = json.loads(ml_client.store.get_job(returned.name)["error"])
@@ -81,8 +81,8 @@ def test_job_whose_processes_died_is_failed_on_next_start_and_nothing_else_chang
     jd = ml_client.store.job_dir(victim.name)
     _wait_file(jd / "user_logs" / "std_log.txt", "started")
     # the machine "restarts": watcher and script die together, nobody records anything
-    runner.kill_group(jd, "runner", signal.SIGKILL)
-    runner.kill_group(jd, "script", signal.SIGKILL)
+    processes.kill_role(jd, "runner", signal.SIGKILL)
+    processes.kill_role(jd, "script", signal.SIGKILL)
     _wait_dead(jd)
     assert ml_client.store.get_job(victim.name)["status"] == "Running"  # stale until someone starts again
 
@@ -113,6 +113,6 @@ def _wait_dead(jd, timeout=30):
     import time
 
     deadline = time.monotonic() + timeout
-    while runner.alive(jd, "runner") or runner.alive(jd, "script"):
+    while processes.role_alive(jd, "runner") or processes.role_alive(jd, "script"):
         assert time.monotonic() < deadline, "killed processes still alive"
         time.sleep(0.05)

@@ -55,8 +55,8 @@ class LocalMLClient:
             self._store.hold(purpose)
             atexit.register(self._store.release, purpose, os.getpid())
         if set_mlflow:  # as on a compute instance: MLflow in this process logs to the workspace
-            from .connect import use_local_mlflow
-            use_local_mlflow(self._store)
+            from .core.tracking import use_in_this_process
+            use_in_this_process(self._store)
         self.datastores._ensure_defaults()
         self.workspaces._ensure_default()
         from .jobs.recovery import recover_dead_jobs  # a job whose process died is marked Failed on every start

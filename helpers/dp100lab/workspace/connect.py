@@ -15,11 +15,10 @@ from itertools import product
 from pathlib import Path
 from typing import Any, Optional
 
-from azure.ai.ml._file_utils.file_utils import traverse_up_path_and_find_file
+from ._sdk import traverse_up_path_and_find_file
 
 from .core.errors import invalid
 
-_ARTIFACT_ROOT_ENV = "_MLFLOW_SERVER_ARTIFACT_ROOT"  # mlflow 3.17: default artifact root of a sqlite store
 
 
 def find_workspace_config(path: Optional[os.PathLike | str] = None) -> Optional[Path]:
@@ -39,18 +38,6 @@ def find_workspace_config(path: Optional[os.PathLike | str] = None) -> Optional[
                 k in cfg for k in ("subscription_id", "resource_group", "workspace_name"))):
             return Path(found)
     return None
-
-
-def use_local_mlflow(store: Any) -> str:
-    """Point MLflow (this process and the jobs it starts) at the local workspace's tracking store."""
-    import mlflow
-
-    os.environ[_ARTIFACT_ROOT_ENV] = str(store.mlartifacts_dir)  # so new experiments' artifacts land in the store
-    os.environ["MLFLOW_TRACKING_URI"] = store.mlflow_tracking_uri
-    os.environ["MLFLOW_REGISTRY_URI"] = store.mlflow_tracking_uri
-    mlflow.set_tracking_uri(store.mlflow_tracking_uri)
-    mlflow.set_registry_uri(store.mlflow_tracking_uri)
-    return store.mlflow_tracking_uri
 
 
 def _connect_azure(config: Optional[Path], credential: Any, quiet: bool) -> Any:
@@ -98,7 +85,7 @@ def connect(path: Optional[os.PathLike | str] = None, *, backend: Optional[str] 
 
     from .client import LocalMLClient
 
-    client = LocalMLClient(root)  # also points MLflow at the store (use_local_mlflow)
+    client = LocalMLClient(root)  # also points MLflow at the store (tracking.use_in_this_process)
     if not quiet:
         print(f"dp100lab: local workspace in {client.store.root} (no Azure workspace configured; "
               f"MLflow tracking: {client.store.mlflow_tracking_uri})")

@@ -18,7 +18,7 @@ from azure.ai.ml.exceptions import ValidationErrorType
 from .datastores import upload_to_datastore
 from ..core.errors import invalid, missing_path, note
 from ..core.specs import check_loads, to_spec
-from ..core.uris import is_datastore_uri, parse_datastore_uri, resolve_path
+from ..core.uris import is_datastore_uri, parse_datastore_uri, resolve_path, strip_file_scheme
 from .versioned import VersionedAssetOperations
 
 KIND = "data"
@@ -102,7 +102,7 @@ class DataOperations(VersionedAssetOperations):
             self._check_local(data, local)
             final_path = text
         else:
-            local = Path(text[len("file://"):] if text.startswith("file://") else text).expanduser()
+            local = strip_file_scheme(text).expanduser()
             if not local.is_absolute() and getattr(data, "base_path", None):
                 local = Path(data.base_path) / local
             self._check_local(data, local)

@@ -138,7 +138,7 @@ def upload_to_datastore(client: Any, local_path: Any, datastore: str | None = No
     import shutil
     from pathlib import Path
 
-    from azure.ai.ml._utils._asset_utils import generate_asset_id, get_object_hash
+    from .._sdk import generate_asset_id, get_object_hash
 
     from ..core.uris import datastore_uri
 

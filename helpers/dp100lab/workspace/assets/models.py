@@ -15,15 +15,16 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from azure.ai.ml._utils.utils import validate_ml_flow_folder
+from .._sdk import validate_ml_flow_folder
 from azure.ai.ml.constants import AssetTypes, ListViewType
 from azure.ai.ml.entities import Model
 from azure.ai.ml.exceptions import ValidationErrorType
 
 from .datastores import upload_to_datastore
+from ..core import tracking
 from ..core.errors import invalid, missing_path, note
 from ..core.specs import check_loads, to_spec
-from ..core.uris import resolve_path, run_artifact_path
+from ..core.uris import resolve_path, run_artifact_path, strip_file_scheme
 from .versioned import VersionedAssetOperations
 
 KIND = "model"
@@ -31,22 +32,16 @@ _TYPES = (AssetTypes.CUSTOM_MODEL, AssetTypes.MLFLOW_MODEL, AssetTypes.TRITON_MO
 _REMOTE = ("https://", "http://", "wasbs://", "wasb://", "abfss://", "abfs://")
 
 
-def _mlflow_client(store: Any) -> Any:
-    from mlflow.tracking import MlflowClient
-
-    return MlflowClient(tracking_uri=store.mlflow_tracking_uri, registry_uri=store.mlflow_tracking_uri)
-
-
 def _local_source(client: Any, source: str) -> Optional[Path]:
     """Local folder of an MLflow model-version source (models:/<id>, runs:/..., file path), None if unknown."""
     try:
         if source.startswith("models:/m-"):
-            loc = _mlflow_client(client.store).get_logged_model(source[len("models:/"):].strip("/")).artifact_location
-            return Path(re.sub(r"^file://", "", loc))
+            loc = tracking.client(client.store).get_logged_model(source[len("models:/"):].strip("/")).artifact_location
+            return strip_file_scheme(loc)
         if source.startswith("runs:/"):
             run_id, _, rel = source[len("runs:/"):].partition("/")
-            return run_artifact_path(run_id, rel)
-        return Path(re.sub(r"^file://", "", source))
+            return run_artifact_path(client.store, run_id, rel)
+        return strip_file_scheme(source)
     except Exception:  # a source MLflow itself can no longer resolve: leave the version out, don't fail list()
         return None
 
@@ -61,7 +56,7 @@ class ModelOperations(VersionedAssetOperations):
     def _register_in_mlflow(self, model: Model, version: str, local: Optional[Path], run_id: Optional[str]) -> None:
         if local is None:
             return
-        mc = _mlflow_client(self._store)
+        mc = tracking.client(self._store)
         from mlflow.exceptions import MlflowException
 
         try:
@@ -81,7 +76,7 @@ class ModelOperations(VersionedAssetOperations):
     def _sync_from_mlflow(self, name: Optional[str] = None) -> None:
         """Record model versions that were registered through MLflow (mlflow.register_model / log_model)."""
         try:
-            mc = _mlflow_client(self._store)
+            mc = tracking.client(self._store)
             found = mc.search_model_versions(f"name = '{name}'" if name else "")
         except Exception:  # no MLflow registry yet (fresh store): nothing to pick up
             return

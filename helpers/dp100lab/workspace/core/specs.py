@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any, Optional, Type
 
-from azure.ai.ml.entities._system_data import SystemData
+from .._sdk import SystemData, entity_load, entity_to_dict
 
 from .errors import invalid
 
@@ -23,7 +23,7 @@ _ARM_SEGMENT = {"data": "data", "model": "models", "environment": "environments"
 def to_spec(entity: Any) -> dict:
     """JSON-safe SDK dict form of an entity."""
     try:
-        return json.loads(json.dumps(entity._to_dict(), default=str))
+        return json.loads(json.dumps(entity_to_dict(entity), default=str))
     except Exception as e:  # the SDK's own schema validation rejected it: say which entity and why
         raise invalid(f"{type(entity).__name__} '{getattr(entity, 'name', '?')}' is not valid: {e}. "
                       f"Fix the field named above and call create_or_update again.") from e
@@ -32,7 +32,7 @@ def to_spec(entity: Any) -> dict:
 def check_loads(cls: Type, spec: dict) -> dict:
     """Refuse to store a spec the SDK could not load back (so a bad entity never poisons the registry)."""
     try:
-        cls._load(data=dict(spec))
+        entity_load(cls, dict(spec))
     except Exception as e:
         raise invalid(f"{cls.__name__} '{spec.get('name', '?')}' would not load back: {str(e).strip()[:600]}. "
                       f"Fix the field named above and call create_or_update again.") from e
@@ -50,7 +50,7 @@ def arm_id(client: Any, kind: str, name: str, version: Optional[str] = None) -> 
 
 def from_row(cls: Type, row: dict, client: Any = None) -> Any:
     """Rebuild the entity stored in a registry row with the SDK's loader."""
-    entity = cls._load(data=dict(row["spec"]))
+    entity = entity_load(cls, dict(row["spec"]))
     if client is not None:
         try:
             entity._id = arm_id(client, row["kind"], row["name"], row.get("version"))

@@ -23,6 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+from .processes import pid_alive, proc_start
+
 SCHEMA_VERSION = 1
 TERMINAL_STATUSES = ("Completed", "Failed", "Canceled", "NotResponding", "Paused")
 
@@ -59,33 +61,6 @@ def now() -> str:
 
 def default_root() -> Path:
     return Path(os.environ.get("DP100LAB_HOME") or Path.home() / ".dp100lab").expanduser()
-
-
-def _proc_start(pid: int) -> Optional[str]:
-    """Process start tick from /proc (Linux) so a reused pid is not mistaken for the original process."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            return f.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
-def pid_alive(pid: Optional[int], proc_start: Optional[str] = None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    if proc_start and _proc_start(int(pid)) not in (None, proc_start):
-        return False
-    try:  # a zombie (killed child not yet reaped) is not alive
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 class Store:
@@ -347,7 +322,7 @@ class Store:
         pid = pid or os.getpid()
         with self._tx() as c:
             c.execute("INSERT OR REPLACE INTO locks(pid,purpose,started_at,proc_start) VALUES(?,?,?,?)",
-                      (pid, purpose, now(), _proc_start(pid)))
+                      (pid, purpose, now(), proc_start(pid)))
 
     def release(self, purpose: str, pid: Optional[int] = None) -> None:
         """Best effort (also runs at interpreter exit, when the store may be gone): a marker left behind is

@@ -1,19 +1,84 @@
-"""MLflow side of a local job: the experiment and run a job logs into, and the run's studio URL.
+"""Everything MLflow, given the store (never MLflow's process-wide tracking URI).
 
 On Azure a job *is* an MLflow run: the service creates the run before the script starts and the job's
 environment points MLflow at it, so `mlflow.log_*`, `mlflow.autolog()` and `mlflow.start_run()` inside the
-script land in the job's run. The runner does the same with the local tracking store.
+script land in the job's run, and the run id is the job name. The local workspace does the same with a SQLite
+tracking store in the workspace folder. This module is the only one that builds MLflow clients or stores.
 """
 
 from __future__ import annotations
 
+import fcntl
+import logging
 import os
+import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 DEFAULT_STUDIO_PORT = 5000
+ARTIFACT_ROOT_ENV = "_MLFLOW_SERVER_ARTIFACT_ROOT"  # mlflow 3.17: default artifact root of a sqlite store
 # MLflow run status for each terminal Azure job status
 RUN_STATUS = {"Completed": "FINISHED", "Failed": "FAILED", "Canceled": "KILLED", "NotResponding": "FAILED"}
+_ready: set[str] = set()  # tracking URIs initialised in this process
+
+
+def quiet_mlflow_logs() -> None:
+    """MLflow's schema set-up talks on stderr ("Creating initial MLflow database tables", alembic's migration
+    lines): nothing a learner can act on, so those loggers say only warnings and errors."""
+    for name in ("mlflow.store.db.utils", "alembic", "alembic.runtime.migration", "mlflow.store.db"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@contextmanager
+def _init_lock(store: Any) -> Iterator[None]:
+    """One process at a time creates or migrates MLflow's schema (it races otherwise: alembic errors)."""
+    with open(store.root / ".mlflow-init.lock", "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def tracking_store(store: Any) -> Any:
+    """MLflow's own SQL tracking store with the workspace artifact root, its schema created once under a lock.
+
+    Built directly (not via MlflowClient) so new experiments get <root>/mlartifacts/<id> as artifact location;
+    MlflowClient on a sqlite URI would default artifacts to ./mlruns of whatever folder the notebook is in.
+    """
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    quiet_mlflow_logs()
+    uri = store.mlflow_tracking_uri
+    if uri in _ready:
+        return SqlAlchemyStore(uri, store.mlartifacts_dir.as_uri())
+    with _init_lock(store):
+        sql = SqlAlchemyStore(uri, store.mlartifacts_dir.as_uri())
+    _ready.add(uri)
+    return sql
+
+
+def client(store: Any) -> Any:
+    from mlflow.tracking import MlflowClient
+
+    tracking_store(store)  # schema ready before any client call
+    return MlflowClient(tracking_uri=store.mlflow_tracking_uri, registry_uri=store.mlflow_tracking_uri)
+
+
+def use_in_this_process(store: Any) -> str:
+    """Point MLflow in this process (and the jobs it starts) at the store, as a compute instance points it at
+    the workspace. Called once by the local client; the workspace code itself never relies on it."""
+    import mlflow
+
+    tracking_store(store)
+    os.environ[ARTIFACT_ROOT_ENV] = str(store.mlartifacts_dir)  # new experiments' artifacts land in the store
+    os.environ["MLFLOW_TRACKING_URI"] = store.mlflow_tracking_uri
+    os.environ["MLFLOW_REGISTRY_URI"] = store.mlflow_tracking_uri
+    mlflow.set_tracking_uri(store.mlflow_tracking_uri)
+    mlflow.set_registry_uri(store.mlflow_tracking_uri)
+    return store.mlflow_tracking_uri
 
 
 def studio_url(experiment_id: str, run_id: str) -> str:
@@ -22,57 +87,89 @@ def studio_url(experiment_id: str, run_id: str) -> str:
     return f"http://127.0.0.1:{port}/#/experiments/{experiment_id}/runs/{run_id}"
 
 
-def tracking_store(store: Any) -> Any:
-    """MLflow's own SQL tracking store with the workspace artifact root.
-
-    Built directly (not via MlflowClient) so new experiments get <root>/mlartifacts/<id> as artifact location;
-    MlflowClient on a sqlite URI would default artifacts to ./mlruns of whatever folder the notebook is in.
-    """
-    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-
-    return SqlAlchemyStore(store.mlflow_tracking_uri, store.mlartifacts_dir.as_uri())
-
-
-def client(store: Any) -> Any:
-    from mlflow.tracking import MlflowClient
-
-    return MlflowClient(tracking_uri=store.mlflow_tracking_uri)
+def experiment_id(store: Any, experiment_name: str) -> str:
+    sql = tracking_store(store)
+    exp = sql.get_experiment_by_name(experiment_name)
+    if exp:
+        return exp.experiment_id
+    try:
+        return sql.create_experiment(experiment_name)
+    except Exception:  # another process created it first
+        return sql.get_experiment_by_name(experiment_name).experiment_id
 
 
 def create_job_run(store: Any, experiment_name: str, job_name: str, display_name: Optional[str],
-                   tags: Optional[dict] = None) -> tuple[str, str, str]:
-    """Create (experiment if needed and) the job's run. Returns (experiment_id, run_id, artifact_uri)."""
-    sql = tracking_store(store)
-    exp = sql.get_experiment_by_name(experiment_name)
-    exp_id = exp.experiment_id if exp else sql.create_experiment(experiment_name)
+                   tags: Optional[dict] = None, parent_run_id: Optional[str] = None) -> tuple[str, str, str]:
+    """Create (experiment if needed and) the job's run, whose id is the job name. Returns
+    (experiment_id, run_id, artifact_uri). A child job's run is nested under its parent's, as in studio."""
+    from mlflow.entities import RunTag
+    from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID, MLFLOW_RUN_NAME, MLFLOW_USER
+
+    exp_id = experiment_id(store, experiment_name)
     run_tags = {str(k): str(v) for k, v in (tags or {}).items()}
-    # the job name is what Azure shows as the run id; keep it findable from MLflow too
-    run_tags.update({"azureml.jobName": job_name, "mlflow.source.type": "JOB", "mlflow.user": _user()})
-    run = _named_run(job_name, lambda: client(store).create_run(exp_id, run_name=display_name or job_name,
-                                                                   tags=run_tags))
+    run_tags.update({"azureml.jobName": job_name, "mlflow.source.type": "JOB", MLFLOW_USER: user(),
+                     MLFLOW_RUN_NAME: display_name or job_name})
+    if parent_run_id:
+        run_tags[MLFLOW_PARENT_RUN_ID] = parent_run_id
+    run = _create_named_run(tracking_store(store), exp_id, job_name, [RunTag(k, v) for k, v in run_tags.items()],
+                            display_name or job_name)
     return exp_id, run.info.run_id, run.info.artifact_uri
 
 
-def _named_run(job_name: str, create: Any) -> Any:
-    """Run `create` so the new run's id is the job name, as on Azure (`mlflow.get_run(job.name)` works there).
+def _create_named_run(sql: Any, exp_id: str, run_id: str, tags: list, run_name: str) -> Any:
+    """A run with a chosen id. MLflow's create_run always draws a uuid; this inserts the same row it would
+    (SqlRun with its tags) in one session, so it is safe with any number of threads and processes."""
+    from mlflow.entities import LifecycleStage, RunStatus, SourceType
+    from mlflow.store.tracking.dbmodels.models import SqlRun, SqlTag
+    from mlflow.utils.uri import append_to_uri_path
 
-    MLflow's SQL store always draws the id from uuid.uuid4().hex and has no parameter for it, so its module's
-    `uuid` is swapped for this one call.
-    """
-    from types import SimpleNamespace
+    experiment = sql.get_experiment(exp_id)
+    with sql.ManagedSessionMaker(read_only=False) as session:
+        row = SqlRun(name=run_name, run_uuid=run_id, experiment_id=exp_id,
+                     artifact_uri=append_to_uri_path(experiment.artifact_location, run_id, "artifacts"),
+                     source_type=SourceType.to_string(SourceType.UNKNOWN), source_name="", entry_point_name="",
+                     user_id=user(), status=RunStatus.to_string(RunStatus.RUNNING),
+                     start_time=int(time.time() * 1000), end_time=None, deleted_time=None, source_version="",
+                     lifecycle_stage=LifecycleStage.ACTIVE)
+        row.tags = [SqlTag(key=t.key, value=t.value) for t in tags]
+        session.add(row)
+    return sql.get_run(run_id)
 
-    from mlflow.store.tracking import sqlalchemy_store
 
-    real_uuid = sqlalchemy_store.uuid
-    sqlalchemy_store.uuid = SimpleNamespace(uuid4=lambda: SimpleNamespace(hex=job_name))
-    try:
-        return create()
-    finally:
-        sqlalchemy_store.uuid = real_uuid
+def delete_run(store: Any, run_id: str) -> None:
+    tracking_store(store).delete_run(run_id)
+
+
+def job_env(store: Any, name: str, exp_id: str, experiment_name: str, run_id: str) -> dict:
+    """The variables Azure sets in a job so MLflow logs into its run, plus the job name as AZUREML_RUN_ID."""
+    python_dir = str(Path(sys.executable).parent)  # `python` in the command is the lab's own Python
+    return {
+        "PATH": python_dir + os.pathsep + os.environ.get("PATH", ""),
+        "PYTHONUNBUFFERED": "1",  # so jobs.stream shows print() output as it happens
+        "MLFLOW_TRACKING_URI": store.mlflow_tracking_uri,
+        "MLFLOW_REGISTRY_URI": store.mlflow_tracking_uri,
+        "MLFLOW_RUN_ID": run_id,
+        "MLFLOW_EXPERIMENT_ID": str(exp_id),
+        "MLFLOW_EXPERIMENT_NAME": experiment_name,
+        "AZUREML_RUN_ID": name,
+        ARTIFACT_ROOT_ENV: str(store.mlartifacts_dir),  # experiments a script creates keep artifacts in the store
+    }
 
 
 def artifact_dir(artifact_uri: str) -> Path:
     return Path(artifact_uri[len("file://"):] if artifact_uri.startswith("file://") else artifact_uri)
+
+
+def copy_logged_models(mlc: Any, exp_id: str, run_id: str, artifact_uri: str) -> None:
+    """MLflow 3 keeps a logged model under <experiment>/models/<id>/, not in the run's artifacts. A copy under the
+    run's artifacts (<name>/) keeps azureml://jobs/<job>/outputs/artifacts/paths/<name>/ working as on Azure."""
+    import shutil
+
+    run_dir = artifact_dir(artifact_uri)
+    for m in mlc.search_logged_models(experiment_ids=[str(exp_id)], filter_string=f"source_run_id = '{run_id}'"):
+        src, dest = artifact_dir(m.artifact_location), run_dir / m.name
+        if src.is_dir() and not dest.exists():
+            shutil.copytree(src, dest)
 
 
 def finish_run(store: Any, run_id: str, job_status: str) -> None:
@@ -80,7 +177,7 @@ def finish_run(store: Any, run_id: str, job_status: str) -> None:
     client(store).set_terminated(run_id, RUN_STATUS.get(job_status, "FAILED"))
 
 
-def _user() -> str:
+def user() -> str:
     try:
         import getpass
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from .errors import invalid, not_found
 
@@ -25,15 +25,6 @@ _JOB_RE = re.compile(r"^azureml://jobs/(?P<job>[^/]+)/outputs/(?P<out>[^/]+)(?:/
                      re.IGNORECASE)
 _ASSET_RE = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)(?:(?::(?P<version>[A-Za-z0-9_.\-]+))|(?:@(?P<label>\w+)))$")
 _REMOTE_SCHEMES = ("wasbs://", "wasb://", "abfss://", "abfs://", "https://", "http://", "adl://", "azureml://")
-
-_job_output_resolvers: list[Callable[[Any, str, str], Optional[Path]]] = []
-
-
-def register_job_output_resolver(fn: Callable[[Any, str, str], Optional[Path]]) -> None:
-    """Let the jobs runner map (store, job_name, output_name) -> local folder (return None to pass)."""
-    if fn not in _job_output_resolvers:
-        _job_output_resolvers.insert(0, fn)
-
 
 def is_datastore_uri(uri: str) -> bool:
     return bool(_DATASTORE_RE.match(str(uri)))
@@ -75,49 +66,56 @@ def datastore_folder(client_or_store: Any, name: str) -> Path:
     return store.datastore_path(name)
 
 
-def run_artifact_dir(run_id: str) -> Path:
-    """Local folder of an MLflow run's artifacts (tracking URI must be the local workspace's)."""
-    import mlflow
+def strip_file_scheme(uri: str) -> Path:
+    """file:///a/b -> /a/b (MLflow's artifact URIs); any other text as a path."""
+    return Path(re.sub(r"^file://", "", str(uri)))
+
+
+def run_artifact_dir(store: Any, run_id: str) -> Path:
+    """Local folder of an MLflow run's artifacts in the workspace's tracking store."""
     from mlflow.exceptions import MlflowException
 
+    from .tracking import client
+
     try:
-        uri = mlflow.get_run(run_id).info.artifact_uri
+        uri = client(_store(store)).get_run(run_id).info.artifact_uri
     except MlflowException as e:
-        raise not_found("run", run_id, hint=f"No MLflow run with id '{run_id}' in {mlflow.get_tracking_uri()}: "
-                                           "check the run id (mlflow.search_runs()).") from e
-    return Path(re.sub(r"^file://", "", uri))
+        raise not_found("run", run_id, hint=f"No MLflow run with id '{run_id}' in this workspace: check the run id "
+                                           "(mlflow.search_runs()).") from e
+    return strip_file_scheme(uri)
 
 
-def run_artifact_path(run_id: str, rel: str = "") -> Path:
+def run_artifact_path(store: Any, run_id: str, rel: str = "") -> Path:
     """Local path of `rel` in a run's artifacts. With MLflow 3, a model logged as log_model(..., name="model") is
     a LoggedModel stored outside the run's artifact folder; runs:/<run>/model resolves to it, as MLflow does."""
-    base = run_artifact_dir(run_id)
+    from .tracking import client as mlflow_client
+
+    base = run_artifact_dir(store, run_id)
     rel = rel.strip("/")
     if not rel or (base / rel).exists():
         return base / rel
-    from mlflow.tracking import MlflowClient
-
     first, _, rest = rel.partition("/")
-    client = MlflowClient()
-    exp_id = client.get_run(run_id).info.experiment_id
-    for m in client.search_logged_models(experiment_ids=[exp_id], filter_string=f"name = '{first}'"):
+    mlc = mlflow_client(_store(store))
+    exp_id = mlc.get_run(run_id).info.experiment_id
+    for m in mlc.search_logged_models(experiment_ids=[exp_id], filter_string=f"name = '{first}'"):
         if m.source_run_id == run_id:
-            return Path(re.sub(r"^file://", "", m.artifact_location)) / rest
+            return strip_file_scheme(m.artifact_location) / rest
     return base / rel  # absent: the caller reports it with the path it looked at
 
 
 def job_output_folder(client_or_store: Any, job: str, output: str) -> Path:
     store = _store(client_or_store)
-    for fn in _job_output_resolvers:
-        found = fn(store, job, output)
-        if found is not None:
-            return Path(found)
+    from ..jobs.plan import read_plan  # an output written to a datastore path lives there, as its plan says
+
+    plan = read_plan(store.job_dir(job))
+    if plan is not None and output in plan.outputs:
+        return Path(plan.outputs[output])
     row = store.get_job(job)
     if row is None:
         names = [r["name"] for r in store.list_jobs()[:15]]
         raise not_found("job", job, available=names, hint="Check the job name (returned_job.name).")
     if output in ("artifacts", "default") and row.get("run_id"):
-        return run_artifact_dir(row["run_id"])
+        return run_artifact_dir(store, row["run_id"])
     folder = store.job_dir(job) / "outputs" / output
     if not folder.exists():
         have = sorted(p.name for p in (store.job_dir(job) / "outputs").glob("*"))
@@ -139,18 +137,18 @@ def resolve_path(client_or_store: Any, uri: Any, *, must_exist: bool = True, kin
         j = _JOB_RE.match(text)
         row = store.get_job(j.group("job")) if j.group("out") in ("artifacts", "default") else None
         if row and row.get("run_id"):  # the run's artifacts, MLflow 3 logged models included
-            path = run_artifact_path(row["run_id"], j.group("path") or "")
+            path = run_artifact_path(store, row["run_id"], j.group("path") or "")
         else:
             path = job_output_folder(store, j.group("job"), j.group("out")) / (j.group("path") or "")
     elif text.startswith("runs:/"):
         run_id, _, rel = text[len("runs:/"):].partition("/")
-        path = run_artifact_path(run_id, rel)
+        path = run_artifact_path(store, run_id, rel)
     elif text.startswith("azureml:") and not text.startswith("azureml://"):
         return resolve_asset_path(store, text, kind=kind)
     elif (":" in text or "@" in text) and "://" not in text and not Path(text).is_absolute():
         return resolve_asset_path(store, text, kind=kind)  # name:version / name@label, as the SDK reads them
     elif text.startswith("file://"):
-        path = Path(text[len("file://"):])
+        path = strip_file_scheme(text)
     elif text.startswith(_REMOTE_SCHEMES):
         raise invalid(f"'{text}' points at storage the local workspace cannot reach. Copy the data to this machine "
                       f"and register it from the local path, or run against Azure (DP100LAB_BACKEND=azure).")

@@ -12,7 +12,7 @@ import signal
 from datetime import datetime, timezone
 from typing import Optional
 
-from .runner import alive, kill_group
+from ..core.processes import kill_role as kill_group, role_alive as alive
 from ..core.store import TERMINAL_STATUSES, Store
 
 DIED = "the process running this job died (killed or the machine restarted); rerun it"

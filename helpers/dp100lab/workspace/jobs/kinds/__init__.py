@@ -1,0 +1,74 @@
+"""Job kinds: which module submits and runs each azure.ai.ml job entity.
+
+One row per kind. A new kind is a new file in this folder plus one row here; nothing dispatches on class names.
+Each kind module provides:
+    KIND: str                                   the row's name (also the job row's `type`)
+    to_job(entity) -> Job                       a deep copy, as the job the SDK would submit (builders turned to jobs)
+    prepare(client, job, name, job_dir) -> Prepared   validate and resolve for this machine (jobs/submit.py)
+    run(store, plan) -> (status, error|None)    the job's work, inside the detached runner process
+and optionally cancel(store, name) (default: stop the job's script process group).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+from types import ModuleType
+from typing import Any, Optional
+
+from azure.ai.ml.entities import Command, CommandJob, PipelineJob, Sweep
+from azure.ai.ml.sweep import SweepJob
+
+from ..._sdk import AutoMLJob
+from ...core.errors import invalid, not_yet
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    module: str                 # module in this package
+    entities: tuple             # azure.ai.ml entity classes it takes
+    what: str                   # for messages
+    module_nn: Optional[str]    # the course module that teaches it (for the "arrives in" line until it exists)
+    azure_would: str
+
+
+TABLE = (
+    Kind("command", "command", (Command, CommandJob), "command job", "05", "run the command on the compute"),
+    Kind("sweep", "sweep", (Sweep, SweepJob), "sweep job", "07",
+         "run the trials of the sweep on the compute and pick the best"),
+    Kind("automl", "automl", (AutoMLJob,), "AutoML job", "06",
+         "train and compare models automatically on the compute"),
+    Kind("pipeline", "pipeline", (PipelineJob,), "pipeline job", "08", "run the pipeline's steps as child jobs"),
+)
+
+
+def _load(kind: Kind) -> ModuleType:
+    try:
+        return import_module(f"{__name__}.{kind.module}")
+    except ModuleNotFoundError as e:
+        if e.name != f"{__name__}.{kind.module}":
+            raise
+        raise not_yet(kind.module_nn or "?", f"Submitting a {kind.what} to ml_client.jobs", kind.azure_would)
+
+
+def row_for(entity: Any) -> Kind:
+    for kind in TABLE:
+        if isinstance(entity, kind.entities):
+            return kind
+    known = ", ".join(k.what for k in TABLE)
+    raise invalid(f"ml_client.jobs.create_or_update got a {type(entity).__name__}; the local workspace runs {known} "
+                  f"entities (azure.ai.ml.command(...), .sweep(...), automl.classification(...), @dsl.pipeline, or "
+                  f"a YAML loaded with load_job).", kind="job")
+
+
+def for_entity(entity: Any) -> ModuleType:
+    """The kind module that takes this entity."""
+    return _load(row_for(entity))
+
+
+def by_name(name: str) -> ModuleType:
+    for kind in TABLE:
+        if kind.name == name:
+            return _load(kind)
+    raise KeyError(f"unknown job kind {name!r} (known: {[k.name for k in TABLE]})")

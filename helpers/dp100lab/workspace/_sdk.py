@@ -1,0 +1,55 @@
+"""The only module that touches azure-ai-ml's private names (tests/workspace/test_sdk_contract.py checks each one).
+
+The local workspace stores entities the way the service does (the SDK's REST and dict forms) and rebuilds them
+with the SDK's own loaders, so it needs a few of azure-ai-ml's internals. Every such name is imported or called
+here and nowhere else: when a pin upgrade moves one, the contract test names the symbol that moved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from azure.ai.ml._file_utils.file_utils import traverse_up_path_and_find_file  # noqa: F401  (connect.py)
+from azure.ai.ml._restclient.arm_ml_service.models import JobBase
+from azure.ai.ml._utils._asset_utils import generate_asset_id, get_object_hash  # noqa: F401  (datastores.py)
+from azure.ai.ml._utils.utils import validate_ml_flow_folder  # noqa: F401  (models.py)
+from azure.ai.ml.constants._common import DEFAULT_EXPERIMENT_NAME  # noqa: F401
+from azure.ai.ml.entities import Job
+from azure.ai.ml.entities._builders import BaseNode  # noqa: F401
+from azure.ai.ml.entities._job.automl.automl_job import AutoMLJob  # noqa: F401  (no public name for the base)
+from azure.ai.ml.entities._job.job_name_generator import generate_job_name  # noqa: F401
+from azure.ai.ml.entities._system_data import SystemData  # noqa: F401  (specs.py)
+
+# Private members called on public entities, listed for the contract test.
+MEMBERS = {"Job": ("_from_rest_object", "_to_rest_object", "_validate"), "BaseNode": ("_to_job",),
+           "Resource": ("_to_dict", "_load")}
+
+
+def job_to_rest_dict(job: Job) -> dict:
+    """The REST body the SDK would send for `job` (what the service stores)."""
+    return job._to_rest_object().as_dict()
+
+
+def job_from_rest_dict(body: dict) -> Job:
+    """The entity the SDK builds from a job the service returned (Command, SweepJob, PipelineJob, ...)."""
+    return Job._from_rest_object(JobBase(body))
+
+
+def node_to_job(node: Any) -> Job:
+    """A builder node (command(...), .sweep(...)) as the job the SDK would submit; keeps the YAML's base path."""
+    job = node._to_job()
+    job._base_path = node.base_path  # _to_job() resets it to cwd; load_job YAML paths are relative to the file
+    return job
+
+
+def validate_job(job: Job) -> None:
+    """The SDK's client-side checks of a job (required fields, bindings), raising its ValidationException."""
+    job._validate()
+
+
+def entity_to_dict(entity: Any) -> dict:
+    return entity._to_dict()
+
+
+def entity_load(cls: type, data: dict) -> Any:
+    return cls._load(data=data)
