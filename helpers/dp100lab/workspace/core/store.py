@@ -23,31 +23,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+from . import migrations
 from .processes import pid_alive, proc_start
 
-SCHEMA_VERSION = 1
 TERMINAL_STATUSES = ("Completed", "Failed", "Canceled", "NotResponding", "Paused")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS assets (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL DEFAULT '',
-    spec TEXT NOT NULL, labels TEXT NOT NULL DEFAULT '[]', tags TEXT NOT NULL DEFAULT '{}',
-    archived INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-    UNIQUE(kind, name, version)
-);
-CREATE TABLE IF NOT EXISTS jobs (
-    name TEXT PRIMARY KEY, type TEXT, status TEXT NOT NULL, pid INTEGER, spec TEXT NOT NULL,
-    experiment TEXT, run_id TEXT, parent TEXT, compute TEXT, error TEXT,
-    created_at TEXT NOT NULL, started_at TEXT, ended_at TEXT, updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS jobs_by_parent ON jobs(parent);
-CREATE TABLE IF NOT EXISTS locks (
-    pid INTEGER NOT NULL, purpose TEXT NOT NULL, started_at TEXT NOT NULL, proc_start TEXT,
-    PRIMARY KEY (pid, purpose)
-);
-"""
 
 _JOB_COLUMNS = ("type", "status", "pid", "spec", "experiment", "run_id", "parent", "compute", "error",
                 "started_at", "ended_at")
@@ -113,8 +92,7 @@ class Store:
                 self._move_aside(problem)
         with self._conn() as c:
             c.execute("PRAGMA journal_mode=WAL")  # persistent: readers never block the writer
-            if c.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-                c.executescript(_SCHEMA + f"PRAGMA user_version={SCHEMA_VERSION};")
+            migrations.upgrade(c, str(self.db_path))
         _checked.add(key)
 
     def _integrity_problem(self) -> Optional[str]:
