@@ -1,19 +1,25 @@
 """Notebook face of the exam engine: an interactive quiz cell any teaching notebook can end with.
 
     from dp100lab.exam import quiz
-    quiz(module="05", n=3)          # or skill="3.1.4", domain="3", ids=[...]
+    quiz(module="05", n=3)          # or skill="3.1.4", domain="3", ids=[...]; outline="ai300" for AI-300 ids
 
-With ipywidgets in a Jupyter kernel it shows one card per question (choices, Check button, explanation); answers
-are recorded in the same progress store as `dp100 quiz`. Without widgets (or with widgets=False) it falls back to
-plain text: it asks with input() when the kernel can, otherwise prints each answer and explanation to self-check.
+With ipywidgets in a Jupyter kernel it shows one card per question (cards.py): Markdown rendered, options
+shuffled as in `dp100 quiz`, a Check button with messages that speak of buttons, and the explanation. Answers go
+to the same progress store as the terminal. The cell remembers its questions (picker.py): re-run after
+answering them all, it brings new ones (due reviews first, then unseen, weighted to the module); re-run or
+reopened before that, it shows the same cards with the answers already given.
+Without widgets (or with widgets=False) it falls back to plain text: it asks with input() when the kernel can,
+otherwise prints each answer and explanation to self-check.
 """
 
 from __future__ import annotations
 
 import sys
 
+from . import picker, term
 from .bank import Bank, Question, load_bank
 from .engine import explain, parse_answer, render, score, select, shuffled
+from .layout import to_stored, view
 
 
 def _in_kernel() -> bool:
@@ -35,13 +41,16 @@ def _widgets_ok() -> bool:
 
 class Quiz:
     def __init__(self, questions: list[Question], bank: Bank, store=None, widgets: bool | None = None,
-                 input_fn=None, out=None):
+                 input_fn=None, out=None, cell: dict | None = None, key: str | None = None, redraw=None):
         self.questions, self.bank = questions, bank
         self._store = store
         self.use_widgets = _widgets_ok() if widgets is None else widgets
         self.input_fn, self.out = input_fn, out
         self.results: dict[str, float] = {}
         self.widget = None
+        self.cards = []
+        self.cell = cell if cell is not None else picker.new_cell(questions)
+        self.key, self.redraw = key, redraw  # redraw() -> a new Quiz for the same cell (the "New questions" button)
 
     @property
     def store(self):
@@ -61,15 +70,23 @@ class Quiz:
         if self.use_widgets:
             from IPython.display import display
 
-            display(self.build())
+            display(self.view())
         else:
             self.text()
 
-    def grade(self, q: Question, ans, marked: bool = False) -> str:
-        s = score(q, ans)
+    def record(self, q: Question, stored, marked: bool, layout) -> float:
+        """Score an answer given in stored keys, record it with its layout, remember it in the cell."""
+        s = score(q, stored)
         self.results[q.id] = s
-        self.store.record(q.id, s, "notebook", marked=marked)
-        return explain(q, ans)
+        self.store.record(q.id, s, "notebook", marked=marked, layout=layout, answer=stored)
+        self.cell["answers"][q.id] = stored
+        self.cell["scores"][q.id] = s
+        if marked and q.id not in self.cell["marked"]:
+            self.cell["marked"].append(q.id)
+        if self.key:
+            picker.save_cell(self.store, self.key, self.cell)
+        self._update_summary()
+        return s
 
     # ----- plain text -----
     def text(self) -> None:
@@ -77,7 +94,9 @@ class Quiz:
         ask = self.input_fn or input
         interactive = True
         for i, q in enumerate(self.questions, 1):
-            print(render(q, self.bank, header=f"\nQuestion {i}/{len(self.questions)} ({q.id})"), file=out)
+            lay = picker.cell_layout(self.cell, q)
+            v = view(q, lay)
+            term.emit(out, render(v, self.bank, header=f"Question {i}/{len(self.questions)} ({q.id})"))
             ans = None
             while interactive:
                 try:
@@ -88,83 +107,100 @@ class Quiz:
                 if not typed.strip():
                     break
                 try:
-                    ans = parse_answer(q, typed)
+                    ans = parse_answer(v, typed)
                     break
                 except ValueError as exc:
                     print(f"  {exc}", file=out)
-            print(self.grade(q, ans) if ans is not None else explain(q), file=out)
+            if ans is not None:
+                self.record(q, to_stored(q, lay, ans), False, lay)
+            term.emit(out, explain(v, ans) if ans is not None else explain(v))
 
     # ----- ipywidgets -----
     def build(self):
+        """The cards, one per question, answered ones restored from the cell's record."""
         import ipywidgets as w
 
-        cards = [self._card(q, i) for i, q in enumerate(self.questions, 1)]
-        self.widget = w.VBox(cards)
+        from .cards import Card
+
+        self.cards = []
+        for i, q in enumerate(self.questions, 1):
+            prev_case = i > 1 and self.questions[i - 2].case == q.case
+            card = Card(q, picker.cell_layout(self.cell, q), f"Question {i}/{len(self.questions)}", self.record,
+                        self.bank, show_case=not (q.case and prev_case))
+            if q.id in self.cell["answers"]:
+                card.mark.value = q.id in self.cell["marked"]
+                card.show_result(self.cell["answers"][q.id], self.cell["scores"].get(q.id), restored=True)
+            self.cards.append(card)
+        return w.VBox([c.box for c in self.cards])
+
+    def view(self):
+        """Summary line, the cards, and a button for the next questions."""
+        import ipywidgets as w
+
+        self.summary = w.HTML()
+        cards = self.build()
+        self.next_button = w.Button(description="New questions", icon="refresh",
+                                    tooltip="draw the next questions (due reviews first, then ones you have not seen)")
+        self.next_button.on_click(lambda _: self._next())
+        self.widget = w.VBox([self.summary, cards, self.next_button])
+        self._update_summary()
         return self.widget
 
-    def _card(self, q: Question, i: int):
-        import ipywidgets as w
-        from IPython.display import Markdown, display
-
-        stem = w.Output()
-        with stem:
-            case = self.bank.cases.get(q.case) if q.case else None
-            if case:
-                display(Markdown(f"**Case study: {case.get('title', q.case)}**\n\n{case['scenario']}"))
-            display(Markdown(f"**Question {i}/{len(self.questions)}** · {', '.join(q.skills)}\n\n{q.stem}"))
-        if q.type in ("single", "code"):
-            ctl = w.RadioButtons(options=[(f"{k}. {v}", k) for k, v in q.options.items()], value=None,
-                                 layout=w.Layout(width="auto"))
-            read = lambda: ctl.value  # noqa: E731
-            controls = [ctl]
-        elif q.type == "multiple":
-            boxes = {k: w.Checkbox(description=f"{k}. {v}", indent=False) for k, v in q.options.items()}
-            read = lambda: " ".join(k for k, b in boxes.items() if b.value)  # noqa: E731
-            controls = [w.HTML(f"Choose {q.choose}:"), *boxes.values()]
-        elif q.type == "ordering":
-            txt = w.Text(placeholder="letters in order, e.g. " + " ".join(reversed(q.keys)))
-            read = lambda: txt.value  # noqa: E731
-            controls = [w.HTML("<br>".join(f"{k}. {v}" for k, v in q.options.items())), txt]
+    def _update_summary(self) -> None:
+        if getattr(self, "summary", None) is None:
+            return
+        done = [self.cell["scores"][q.id] for q in self.questions if q.id in self.cell["scores"]]
+        n = len(self.questions)
+        if len(done) < n:
+            self.summary.value = f"<b>{len(done)}/{n} answered</b>" + (
+                f" · {sum(done) / len(done):.0%} right so far" if done else "")
         else:
-            toggles = [w.ToggleButtons(options=["Yes", "No"], value=None, description=f"{j}.")
-                       for j in range(1, len(q.statements) + 1)]
-            read = lambda: " ".join((t.value or "?")[0] for t in toggles)  # noqa: E731
-            controls = [x for j, s in enumerate(q.statements) for x in (w.HTML(f"{j + 1}. {s}"), toggles[j])]
-        mark = w.Checkbox(description="mark for review", indent=False)
-        button = w.Button(description="Check answer", button_style="primary")
-        feedback = w.Output()
+            self.summary.value = (f"<b>All {n} answered: {sum(done) / n:.0%} right.</b> Run the cell again or press "
+                                  f"<i>New questions</i> for the next ones.")
 
-        def on_check(_):
-            feedback.clear_output()
-            with feedback:
-                try:
-                    ans = parse_answer(q, str(read() or ""))
-                except ValueError as exc:
-                    print(exc)
-                    return
-                print(self.grade(q, ans, marked=mark.value))
-
-        button.on_click(on_check)
-        return w.VBox([stem, *controls, w.HBox([button, mark]), feedback],
-                      layout=w.Layout(border="1px solid #ccc", padding="6px", margin="6px 0"))
+    def _next(self) -> None:
+        if self.redraw is None or self.widget is None:
+            return
+        nxt = self.redraw(force=True)
+        self.widget.children = nxt.view().children
+        self.__dict__.update({k: v for k, v in nxt.__dict__.items() if k != "widget"})
 
 
 def quiz(module: str | None = None, skill: str | None = None, domain: str | None = None, n: int = 5,
-         ids: list[str] | None = None, seed: int | None = 0, widgets: bool | None = None, bank: Bank | None = None,
-         store=None, input_fn=None, out=None) -> Quiz:
-    """Quiz on a module/skill/domain (or explicit ids). In a notebook, end a cell with it to show the cards."""
+         ids: list[str] | None = None, seed: int | None = None, widgets: bool | None = None, bank: Bank | None = None,
+         store=None, input_fn=None, out=None, outline: str = "dp100") -> Quiz:
+    """Quiz on a module/skill/domain (of the dp100 or ai300 outline) or explicit ids. End a cell with it."""
     bank = bank or load_bank()
     if ids:
         by_id = bank.by_id()
         missing = [i for i in ids if i not in by_id]
         if missing:
             raise ValueError(f"unknown question id(s) {missing}; see helpers/dp100lab/exam/data/questions")
-        qs = [by_id[i] for i in ids]
+        pool = [by_id[i] for i in ids]
     else:
-        qs = shuffled(select(bank, domain, skill, module), n, seed)
-    if not qs:
+        pool = select(bank, domain, skill, module, outline=outline)
+    if not pool:
         raise ValueError("no questions match that choice yet (see `dp100 coverage`)")
-    qz = Quiz(qs, bank, store, widgets, input_fn, out)
+    if store is None:
+        from .store import ProgressStore
+
+        store = ProgressStore()
+    key = picker.cell_key(module=module, skill=skill, domain=domain, ids=",".join(ids or []), n=n, outline=outline)
+
+    def draw(force: bool = False) -> Quiz:
+        cell = picker.load_cell(store, key)
+        by_id = bank.by_id()
+        if cell and not force and not picker.finished(cell) and all(q in by_id for q in cell["qids"]):
+            qs = [by_id[q] for q in cell["qids"]]  # unfinished: the same cards, answers restored
+        else:
+            avoid = cell["qids"] if cell else ()
+            qs = pool if ids else (shuffled(pool, n, seed) if seed is not None else
+                                   picker.pick(bank, store, pool, n, module, outline, avoid))
+            cell = picker.new_cell(qs, seed)
+            picker.save_cell(store, key, cell)
+        return Quiz(qs, bank, store, widgets, input_fn, out, cell=cell, key=key, redraw=draw)
+
+    qz = draw()
     if not _in_kernel():
         qz.show()  # plain Python: nothing will call _ipython_display_
     return qz
