@@ -19,10 +19,11 @@ from azure.ai.ml.entities._builders import BaseNode  # noqa: F401
 from azure.ai.ml.entities._job.automl.automl_job import AutoMLJob  # noqa: F401  (no public name for the base)
 from azure.ai.ml.entities._job.job_name_generator import generate_job_name  # noqa: F401
 from azure.ai.ml.entities._system_data import SystemData  # noqa: F401  (specs.py)
+from azure.ai.ml.operations._component_operations import _refine_component as refine_component  # noqa: F401  (components.py: mldesigner functions)
 
 # Private members called on public entities, listed for the contract test.
 MEMBERS = {"Job": ("_from_rest_object", "_to_rest_object", "_validate"), "BaseNode": ("_to_job",),
-           "Resource": ("_to_dict", "_load")}
+           "Resource": ("_to_dict", "_load"), "Component": ("_validate",)}
 
 
 def job_to_rest_dict(job: Job) -> dict:
@@ -53,3 +54,8 @@ def entity_to_dict(entity: Any) -> dict:
 
 def entity_load(cls: type, data: dict) -> Any:
     return cls._load(data=data)
+
+
+def validate_component(component: Any) -> Any:
+    """The SDK's client-side checks of a component (a ValidationResult with .passed and .error_messages)."""
+    return component._validate()

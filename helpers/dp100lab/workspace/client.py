@@ -112,7 +112,8 @@ class LocalMLClient:
     # ---- groups a later module brings locally (module numbers: README's module map) --
     @cached_property
     def components(self):
-        return _NotYet("components", "08", "register the component as a versioned asset in the workspace")
+        from .assets.components import ComponentOperations
+        return ComponentOperations(self)
 
     @cached_property
     def online_endpoints(self):
