@@ -10,4 +10,12 @@ def connect(*args, **kwargs):
     return _connect(*args, **kwargs)
 
 
-__all__ = ["connect", "__version__"]
+def __getattr__(name: str):
+    if name == "MLClient":  # imported lazily: `import dp100lab` stays cheap
+        from .workspace.connect import MLClient
+
+        return MLClient
+    raise AttributeError(f"module 'dp100lab' has no attribute '{name}'")
+
+
+__all__ = ["connect", "MLClient", "__version__"]

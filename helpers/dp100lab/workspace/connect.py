@@ -90,3 +90,44 @@ def connect(path: Optional[os.PathLike | str] = None, *, backend: Optional[str] 
         print(f"dp100lab: local workspace in {client.store.root} (no Azure workspace configured; "
               f"MLflow tracking: {client.store.mlflow_tracking_uri})")
     return client
+
+
+def _azure_chosen(path: Optional[os.PathLike | str] = None) -> bool:
+    choice = (os.environ.get("DP100LAB_BACKEND") or "auto").strip().lower()
+    return choice == "azure" or (choice == "auto" and find_workspace_config(path) is not None)
+
+
+class MLClient:
+    """Drop-in for azure.ai.ml.MLClient: `from dp100lab import MLClient` is the one changed line of a notebook.
+
+    With a workspace configured (config.json found, or DP100LAB_BACKEND=azure) it returns the real MLClient built
+    from the same arguments; otherwise the local workspace, keeping the names it was given, so
+    `ml_client.workspaces.get(ml_client.workspace_name)` works as it does on Azure.
+    """
+
+    def __new__(cls, credential: Any = None, subscription_id: Optional[str] = None,
+                resource_group_name: Optional[str] = None, workspace_name: Optional[str] = None,
+                registry_name: Optional[str] = None, **kwargs: Any) -> Any:
+        if _azure_chosen():
+            from azure.ai.ml import MLClient as AzureMLClient
+
+            return AzureMLClient(credential, subscription_id, resource_group_name, workspace_name,
+                                 registry_name=registry_name, **kwargs)
+        from .client import LocalMLClient
+
+        client = LocalMLClient(kwargs.pop("root", None), subscription_id=subscription_id,
+                               resource_group_name=resource_group_name, workspace_name=workspace_name,
+                               registry_name=registry_name)
+        print(f"dp100lab: local workspace '{client.workspace_name or client.registry_name}' in {client.store.root} "
+              f"(no Azure workspace configured; the same code runs on Azure unchanged)")
+        return client
+
+    @classmethod
+    def from_config(cls, credential: Any = None, *, path: Optional[os.PathLike | str] = None,
+                    file_name: Optional[str] = None, **kwargs: Any) -> Any:
+        """As MLClient.from_config: the workspace in config.json when there is one, else the local workspace."""
+        if _azure_chosen(path):
+            from azure.ai.ml import MLClient as AzureMLClient
+
+            return AzureMLClient.from_config(credential, path=path, file_name=file_name, **kwargs)
+        return cls(credential)

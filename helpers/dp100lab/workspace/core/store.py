@@ -222,6 +222,14 @@ class Store:
         ints = [int(v) for v in vers if str(v).isdigit()]
         return str(max(ints) + 1 if ints else 1)
 
+    def record_call(self, what: str, args: tuple, kwargs: dict) -> None:
+        """Keep a call the local workspace has no meaning for (recorded-only groups), as readable text."""
+        spec = {"call": what, "args": [repr(a)[:500] for a in args],
+                "kwargs": {k: repr(v)[:500] for k, v in kwargs.items()}}
+        with self._tx() as c:
+            c.execute("INSERT INTO assets(kind,name,version,spec,created_at,updated_at) VALUES(?,?,?,?,?,?)",
+                      ("recorded_call", what, now(), json.dumps(spec), now(), now()))
+
     # ---- jobs -----------------------------------------------------------------------------------
     @staticmethod
     def _job(row: sqlite3.Row) -> dict:
