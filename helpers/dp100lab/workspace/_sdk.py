@@ -45,7 +45,7 @@ def node_to_job(node: Any) -> Job:
 
 def validate_job(job: Job) -> None:
     """The SDK's client-side checks of a job (required fields, bindings), raising its ValidationException."""
-    job._validate()
+    if hasattr(job, "_validate"): job._validate()  # as JobOperations._validate: SweepJob/AutoMLJob have no schema check
 
 
 def entity_to_dict(entity: Any) -> dict:
@@ -59,3 +59,8 @@ def entity_load(cls: type, data: dict) -> Any:
 def validate_component(component: Any) -> Any:
     """The SDK's client-side checks of a component (a ValidationResult with .passed and .error_messages)."""
     return component._validate()
+
+
+def validate_pipeline(job: Any) -> None:
+    """A pipeline job's client-side checks, raising as JobOperations.create_or_update does (raise_on_failure)."""
+    job._validate(raise_error=True)

@@ -1,0 +1,1 @@
+"""Sweep jobs' own concerns: search-space rules and sampling (space.py), early termination (policies.py)."""
