@@ -17,7 +17,7 @@ from azure.ai.ml.exceptions import ValidationErrorType
 
 from .datastores import upload_to_datastore
 from ..core.errors import invalid, missing_path, note
-from ..core.specs import check_loads, to_spec
+from ..core.specs import to_spec
 from ..core.uris import is_datastore_uri, parse_datastore_uri, resolve_path, strip_file_scheme
 from .versioned import VersionedAssetOperations
 
@@ -114,13 +114,10 @@ class DataOperations(VersionedAssetOperations):
             if text.startswith("azureml://"):
                 validate_mltable(self._store.datastore_path(ds) / rel)
 
-        version = self._version_for(data, final_path, "Registered path is {path}. Register the new data as another "
-                                                      "version (omit version= to get the next one).")
         spec = to_spec(data)
-        spec.update(path=final_path, version=version)
-        spec.pop("id", None)
-        check_loads(Data, spec)
-        row = self._store.put(KIND, data.name, version, spec, tags=data.tags)
+        spec.update(path=final_path)
+        row, _ = self._create(data, spec, "Registered path is {path}. Register the new data as another version (omit "
+                                       "version= to get the next one).", cls=Data)
         return self._entity(row)
 
     def mount(self, path: str, **kwargs: Any) -> None:

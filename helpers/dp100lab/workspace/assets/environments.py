@@ -17,8 +17,8 @@ from azure.ai.ml.constants import ListViewType
 from azure.ai.ml.entities import BuildContext, Environment
 from azure.ai.ml.exceptions import ValidationErrorType
 
-from ..core.errors import already_exists, invalid, missing_path, note
-from ..core.specs import check_loads, to_spec
+from ..core.errors import invalid, missing_path, note
+from ..core.specs import to_spec
 from ..core.uris import resolve_path
 from .versioned import VersionedAssetOperations
 
@@ -112,22 +112,15 @@ class EnvironmentOperations(VersionedAssetOperations):
             environment.build = BuildContext(path=str(snapshot), dockerfile_path=build.dockerfile_path)
         spec = to_spec(environment)
         spec.pop("version", None)
-        version = str(environment.version) if environment.version else None
-        if version is None:  # as the SDK: reuse the latest version when unchanged, else the next version
-            latest = self._store.get(KIND, environment.name)
-            unchanged = latest and {k: v for k, v in latest["spec"].items() if k != "version"} == spec
-            version = latest["version"] if unchanged else self._store.next_version(KIND, environment.name)
-        existing = self._store.get(KIND, environment.name, version=version)
-        if existing and {k: v for k, v in existing["spec"].items() if k != "version"} != spec:
-            raise already_exists(KIND, environment.name, version,
-                                 "Change the version, or omit version= to create the next one.")
-        if not existing and (environment.build or environment.conda_file):
-            note(f"environment '{environment.name}' version {version} recorded; on Azure the first job using it "
-                 f"would build a Docker image in the workspace's container registry. Locally jobs run in this "
+        row, created = self._create(environment, spec, "Change the version, or omit version= to create the next one.",
+                           cls=Environment, reuse_latest=True,  # as the SDK: an unchanged definition is reused
+                           compare=lambda stored: {k: v for k, v in stored.items() if k != "version"} ==
+                           {k: v for k, v in spec.items() if k != "version"})
+        if created and (environment.build or environment.conda_file):
+            note(f"environment '{environment.name}' version {row['version']} recorded; on Azure the first job using "
+                 f"it would build a Docker image in the workspace's container registry. Locally jobs run in this "
                  f"Python (see check_importable for missing packages).")
-        spec["version"] = version
-        check_loads(Environment, spec)
-        return self._entity(self._store.put(KIND, environment.name, version, spec, tags=environment.tags))
+        return self._entity(row)
 
     def _missing(self, name: str, version: Optional[str], label: Optional[str], hint: Optional[str] = None) -> Any:
         """A curated name resolves to the azureml registry's environment; else not found, naming the curated ones."""

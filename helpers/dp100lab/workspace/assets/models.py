@@ -23,7 +23,7 @@ from azure.ai.ml.exceptions import ValidationErrorType
 from .datastores import upload_to_datastore
 from ..core import tracking
 from ..core.errors import invalid, missing_path, note
-from ..core.specs import check_loads, to_spec
+from ..core.specs import to_spec
 from ..core.uris import resolve_path, run_artifact_path, strip_file_scheme
 from .versioned import VersionedAssetOperations
 
@@ -139,12 +139,11 @@ class ModelOperations(VersionedAssetOperations):
             final_path = upload_to_datastore(self._client, local)
             local = resolve_path(self._client, final_path)
 
-        version = self._version_for(model, final_path, "Its path is {path}; a version's path cannot change. "
-                                                       "Register the new files as another version (omit version=).")
         spec = to_spec(model)
-        spec.update(path=final_path, version=version, type=mtype)
-        check_loads(Model, spec)
-        row = self._store.put(KIND, model.name, version, spec, tags=model.tags)
+        spec.update(path=final_path, type=mtype)
+        row, _ = self._create(model, spec, "Its path is {path}; a version's path cannot change. Register the new files "
+                                        "as another version (omit version=).", cls=Model)
+        version = row["version"]
         self._register_in_mlflow(model, version, local, run_id)
         return self._entity(row)
 

@@ -29,14 +29,27 @@ class VersionedAssetOperations:
     def _entity(self, row: dict) -> Any:
         return from_row(self.ENTITY, row, self._client)
 
-    def _version_for(self, asset: Any, path: str, fix: str) -> str:
-        """The version to write: as given, else the next integer. An existing version keeps its path: a different
-        one raises ResourceExistsError with `fix` ({path} is the registered path)."""
-        version = str(asset.version) if asset.version else self._store.next_version(self.KIND, asset.name)
-        existing = self._store.get(self.KIND, asset.name, version=version)
-        if existing and existing["spec"].get("path") != path:
-            raise already_exists(self.KIND, asset.name, version, fix.format(path=existing["spec"].get("path")))
-        return version
+    def _create(self, asset: Any, spec: dict, fix: str, *, cls: type, reuse_latest: bool = False,
+                compare: Any = None) -> tuple[dict, bool]:
+        """Insert the asset's version atomically (the next integer one when none is given); (row, created).
+        An existing version with the same content is returned as is; with other content, ResourceExistsError
+        naming `fix` ({path} is the registered path)."""
+        from ..core.specs import check_loads
+        from ..core.store import VersionConflict
+
+        body = {k: v for k, v in spec.items() if k not in ("version", "id")}
+        compare = compare or (lambda stored: stored.get("path") == body.get("path"))
+
+        def make(version: str) -> dict:
+            return check_loads(cls, {**body, "version": version})
+
+        version = str(asset.version) if asset.version else None
+        try:
+            return self._store.create_version(self.KIND, asset.name, version, make,
+                                                       same=compare, reuse_latest=reuse_latest, tags=asset.tags)
+        except VersionConflict as e:
+            raise already_exists(self.KIND, asset.name, e.row["version"],
+                                 fix.format(path=e.row["spec"].get("path"))) from None
 
     # ---- read -----------------------------------------------------------------------------------
     def _find(self, name: str, version: Optional[str], label: Optional[str]) -> Optional[dict]:

@@ -21,7 +21,7 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from . import migrations
 from .processes import pid_alive, proc_start
@@ -40,6 +40,14 @@ def now() -> str:
 
 def default_root() -> Path:
     return Path(os.environ.get("DP100LAB_HOME") or Path.home() / ".dp100lab").expanduser()
+
+
+class VersionConflict(Exception):
+    """An asset version exists with other content; `.row` is the stored one."""
+
+    def __init__(self, row: dict):
+        super().__init__(f"{row['kind']} {row['name']}:{row['version']} exists with other content")
+        self.row = row
 
 
 class Store:
@@ -163,6 +171,39 @@ class Store:
             row = c.execute("SELECT * FROM assets WHERE kind=? AND name=? AND version=?",
                             (kind, name, ver)).fetchone()
         return self._asset(row)
+
+    def create_version(self, kind: str, name: str, version: Optional[str], make_spec: Callable[[str], dict], *,
+                       same: Callable[[dict], bool], reuse_latest: bool = False,
+                       tags: Optional[dict] = None) -> tuple[dict, bool]:
+        """Assign and insert one immutable asset version in ONE transaction (asset versions never change on Azure).
+
+        version=None takes the next integer version (or, with reuse_latest, the newest one when `same` says its
+        spec is unchanged). An existing version is returned when `same(existing spec)`, else VersionConflict.
+        Returns (row, created). Safe with any number of processes: the version is computed under the write lock.
+        """
+        with self._tx() as c:
+            def fetch(ver: str) -> Optional[sqlite3.Row]:
+                return c.execute("SELECT * FROM assets WHERE kind=? AND name=? AND version=?",
+                                 (kind, name, ver)).fetchone()
+
+            if version is None:
+                rows = c.execute("SELECT version, spec FROM assets WHERE kind=? AND name=? ORDER BY seq DESC",
+                                 (kind, name)).fetchall()
+                if reuse_latest and rows and same(json.loads(rows[0]["spec"])):
+                    return self._asset(fetch(rows[0]["version"])), False
+                ints = [int(r["version"]) for r in rows if str(r["version"]).isdigit()]
+                version = str(max(ints) + 1 if ints else 1)
+            existing = fetch(str(version))
+            if existing is not None:
+                if same(json.loads(existing["spec"])):
+                    return self._asset(existing), False
+                raise VersionConflict(self._asset(existing))
+            ts = now()
+            body = json.dumps(make_spec(str(version)), default=str, sort_keys=True)
+            c.execute("INSERT INTO assets(kind,name,version,spec,labels,tags,archived,created_at,updated_at) "
+                      "VALUES(?,?,?,?,?,?,0,?,?)", (kind, name, str(version), body, "[]",
+                                                    json.dumps(tags or {}, default=str), ts, ts))
+            return self._asset(fetch(str(version))), True
 
     def get(self, kind: str, name: str, version: Optional[str] = None,
             label: Optional[str] = None) -> Optional[dict]:

@@ -20,8 +20,8 @@ from .errors import invalid, not_found
 
 _DATASTORE_RE = re.compile(
     r"^azureml://(?:subscriptions/[^/]+/resource[gG]roups/[^/]+/(?:providers/Microsoft\.MachineLearningServices/)?"
-    r"workspaces/[^/]+/)?datastores/(?P<ds>[^/]+)(?:/paths(?:/(?P<path>.*))?)?$", re.IGNORECASE)
-_JOB_RE = re.compile(r"^azureml://jobs/(?P<job>[^/]+)/outputs/(?P<out>[^/]+)(?:/paths(?:/(?P<path>.*))?)?$",
+    r"workspaces/[^/]+/)?datastores/(?P<ds>[^/]+)(?:/paths(?:/(?P<path>.*))?|/)?$", re.IGNORECASE)
+_JOB_RE = re.compile(r"^azureml://jobs/(?P<job>[^/]+)/outputs/(?P<out>[^/]+)(?:/paths(?:/(?P<path>.*))?|/)?$",
                      re.IGNORECASE)
 _ASSET_RE = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)(?:(?::(?P<version>[A-Za-z0-9_.\-]+))|(?:@(?P<label>\w+)))$")
 _REMOTE_SCHEMES = ("wasbs://", "wasb://", "abfss://", "abfs://", "https://", "http://", "adl://", "azureml://")
@@ -37,6 +37,17 @@ def parse_datastore_uri(uri: str) -> tuple[str, str]:
         raise invalid(f"'{uri}' is not a datastore URI. Expected azureml://datastores/<datastore>/paths/<path>, "
                       f"for example azureml://datastores/workspaceblobstore/paths/data/diabetes.csv.")
     return m.group("ds"), (m.group("path") or "").strip("/")
+
+
+def inside(base: Path, rel: str, uri: str) -> Path:
+    """base/rel, refused when it leaves `base` (.., an absolute path, or a symlink pointing out): on Azure a
+    datastore path stays inside its container."""
+    target = (base / rel.lstrip("/")).resolve()
+    root = base.resolve()
+    if target != root and root not in target.parents:
+        raise invalid(f"'{uri}' leaves its datastore: the path resolves to {target}, outside the container "
+                      f"{root}. Use a path inside the datastore, without '..' or links that point elsewhere.")
+    return target
 
 
 def datastore_uri(datastore: str, path: str) -> str:
@@ -131,15 +142,14 @@ def resolve_path(client_or_store: Any, uri: Any, *, must_exist: bool = True, kin
     store = _store(client_or_store)
     m = _DATASTORE_RE.match(text)
     if m:
-        base = datastore_folder(store, m.group("ds"))
-        path = base / (m.group("path") or "")
+        path = inside(datastore_folder(store, m.group("ds")), m.group("path") or "", text)
     elif _JOB_RE.match(text):
         j = _JOB_RE.match(text)
         row = store.get_job(j.group("job")) if j.group("out") in ("artifacts", "default") else None
         if row and row.get("run_id"):  # the run's artifacts, MLflow 3 logged models included
             path = run_artifact_path(store, row["run_id"], j.group("path") or "")
         else:
-            path = job_output_folder(store, j.group("job"), j.group("out")) / (j.group("path") or "")
+            path = inside(job_output_folder(store, j.group("job"), j.group("out")), j.group("path") or "", text)
     elif text.startswith("runs:/"):
         run_id, _, rel = text[len("runs:/"):].partition("/")
         path = run_artifact_path(store, run_id, rel)

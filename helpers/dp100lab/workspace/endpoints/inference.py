@@ -18,7 +18,7 @@ from typing import Any, Optional
 from ..core import servers
 from ..core.processes import package_env, pid_alive, spawn_detached
 
-READY_TIMEOUT_S = 60.0      # a first start imports sklearn/mlflow in a cold process; far below Azure's minutes
+READY_TIMEOUT_S = 310.0     # Azure's readiness probe defaults: initial_delay 10 s + period 10 s x failure_threshold 30
 INFERENCE_LOG = "inference_server.log"
 STORAGE_LOG = "storage_initializer.log"
 
@@ -43,7 +43,7 @@ def _healthy(port: int) -> bool:
 
 
 def start(store: Any, endpoint: str, deployment: str, launch: Optional[dict] = None,
-          preferred_port: Optional[int] = None) -> tuple[str, Optional[int]]:
+          preferred_port: Optional[int] = None, ready_timeout_s: Optional[float] = None) -> tuple[str, Optional[int]]:
     """Start (or restart) the deployment's server; ("Succeeded", port) once it answers its liveness route,
     ("Failed", None) when it exits first (init() raised, import failed, ...): the reason is in its log."""
     folder = deployment_dir(store, endpoint, deployment)
@@ -64,7 +64,7 @@ def start(store: Any, endpoint: str, deployment: str, launch: Optional[dict] = N
         pid = spawn_detached(argv, log=log, cwd=Path(launch["cwd"]), env=env)
         servers.record(store, server_name(endpoint, deployment), "inference-server", pid, port,
                        {"endpoint": endpoint, "deployment": deployment})
-        deadline = time.monotonic() + READY_TIMEOUT_S
+        deadline = time.monotonic() + (ready_timeout_s or launch.get("ready_timeout_s") or READY_TIMEOUT_S)
         while time.monotonic() < deadline:
             if _healthy(port):
                 return "Succeeded", port

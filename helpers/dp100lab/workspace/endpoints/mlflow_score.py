@@ -19,7 +19,7 @@ def _model_folder() -> str:
     root = os.environ["AZUREML_MODEL_DIR"]
     for folder, _dirs, files in os.walk(root, followlinks=True):
         if "MLmodel" in files:
-            return folder
+            return os.path.realpath(folder)  # the model folder is linked in; MLflow wants the real path
     raise FileNotFoundError(f"No MLmodel file under AZUREML_MODEL_DIR={root}")
 
 

@@ -96,6 +96,10 @@ class OnlineDeploymentOperations:
         if isinstance(d, ManagedOnlineDeployment) and not d.instance_type:
             raise http_errors.bad_request(f"Deployment '{d.name}' has no instance_type; a managed online deployment "
                                           f"needs a VM size, e.g. instance_type='Standard_DS3_v2'.")
+        timeout = getattr(d.request_settings, "request_timeout_ms", None) if d.request_settings else None
+        if timeout is not None and not 0 < int(timeout) <= 180000:
+            raise http_errors.bad_request(f"request_settings.request_timeout_ms of '{d.name}' is {timeout}; the "
+                                          f"maximum value allowed is 180000 milliseconds.")
         if self._store.get(ENDPOINT_KIND, d.endpoint_name) is None:
             raise http_errors.not_found("Online endpoint", d.endpoint_name, self._store.names(ENDPOINT_KIND),
                                         "Create the endpoint first, then its deployments.")
@@ -134,7 +138,11 @@ class OnlineDeploymentOperations:
         env = {str(k): str(v) for k, v in (d.environment_variables or {}).items()}
         env.update(AZUREML_MODEL_DIR=str(models_dir), AML_APP_ROOT=str(code_dir), AZUREML_ENTRY_SCRIPT=str(entry),
                    SERVICE_NAME=d.endpoint_name, WORKSPACE_NAME=self._client.workspace_name)
-        launch = {"entry_script": str(entry), "cwd": str(code_dir), "env": env}
+        probe = d.readiness_probe
+        ready_s = None
+        if probe is not None:  # the probe's own budget: initial delay + period x failure threshold
+            ready_s = (probe.initial_delay or 10) + (probe.period or 10) * (probe.failure_threshold or 30)
+        launch = {"entry_script": str(entry), "cwd": str(code_dir), "env": env, "ready_timeout_s": ready_s}
         status, _port = inference.start(self._store, d.endpoint_name, d.name, launch)
         state.set_state(self._store, d.endpoint_name, d.name, status)
         state.sync(self._store, d.endpoint_name)

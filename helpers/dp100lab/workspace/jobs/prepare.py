@@ -168,7 +168,7 @@ def resolve_outputs(store: Store, name: str, job: Any) -> dict[str, str]:
         otype = getattr(value, "type", None) or "uri_folder"
         if given and uris.is_datastore_uri(str(given)):
             ds, rel = uris.parse_datastore_uri(str(given))
-            local = uris.datastore_folder(store, ds) / rel
+            local = uris.inside(uris.datastore_folder(store, ds), rel, str(given))
         else:
             local = store.job_dir(name) / "outputs" / key
         if otype == "uri_file":

@@ -16,7 +16,7 @@ from importlib import import_module
 from types import ModuleType
 from typing import Any, Optional
 
-from azure.ai.ml.entities import Command, CommandJob, PipelineJob, Sweep
+from azure.ai.ml.entities import Command, CommandJob, MonitorDefinition, MonitorSchedule, PipelineJob, Sweep
 from azure.ai.ml.sweep import SweepJob
 
 from ..._sdk import AutoMLJob
@@ -40,6 +40,8 @@ TABLE = (
     Kind("automl", "automl", (AutoMLJob,), "AutoML job", "06",
          "train and compare models automatically on the compute"),
     Kind("pipeline", "pipeline", (PipelineJob,), "pipeline job", "08", "run the pipeline's steps as child jobs"),
+    Kind("monitoring", "monitoring", (MonitorSchedule, MonitorDefinition), "monitoring run", "11",
+         "compute the monitor's signals on serverless Spark"),
 )
 
 

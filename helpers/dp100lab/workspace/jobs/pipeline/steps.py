@@ -1,0 +1,136 @@
+"""Each step of a pipeline as the child job Azure would run for it, its bindings resolved.
+
+${{parent.inputs.x}} becomes the pipeline's input; ${{parent.jobs.<step>.outputs.<o>}} becomes
+azureml://jobs/<that step's child job>/outputs/<o> (a local folder, so the step's ${{inputs.x}} resolves to it);
+an output bound to ${{parent.outputs.<p>}} is written where the pipeline's output lives: the default datastore's
+azureml/<pipeline job>/<output> path, as Azure templates it ({settings.datastore}/azureml/{job-name}/{output-name}).
+Command steps are rebuilt from their registered component; sweep and AutoML nodes and nested pipelines are
+submitted as they are, through submit(), which hands them to their own job kinds.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Optional
+
+from azure.ai.ml import Input, Output
+from azure.ai.ml.entities import Component, PipelineComponent, PipelineJob
+
+from ...core import uris
+from . import graph
+
+DEFAULT_DATASTORE = "workspaceblobstore"
+
+
+def component_id(node: Any) -> Optional[str]:
+    comp = getattr(node, "_component", None)
+    if isinstance(comp, str):
+        return comp
+    return getattr(comp, "id", None) if isinstance(comp, Component) else None
+
+
+def datastore_of(settings: Any) -> str:
+    ds = getattr(settings, "default_datastore", None) if settings is not None else None
+    ds = str(ds) if ds else DEFAULT_DATASTORE
+    return ds[len("azureml:"):] if ds.startswith("azureml:") else ds.split("/datastores/")[-1]
+
+
+def output_uri(settings: Any, pipeline: str, output: str) -> str:
+    return uris.datastore_uri(datastore_of(settings), f"azureml/{pipeline}/{output}") + "/"
+
+
+def output_type(step: Optional[graph.Step], component: Any, output: str) -> str:
+    outs = getattr(component, "outputs", None) or {}
+    if output in outs:
+        return getattr(outs[output], "type", None) or "uri_folder"
+    node_out = (getattr(step.node, "outputs", None) or {}).get(output) if step else None
+    return getattr(getattr(node_out, "_data", node_out), "type", None) or "uri_folder"
+
+
+class Resolver:
+    """Resolves a step's input and output bindings against the running pipeline."""
+
+    def __init__(self, pipeline: PipelineJob, pipeline_name: str, steps: dict, components: dict, children: dict):
+        self.pipeline, self.name, self.steps = pipeline, pipeline_name, steps
+        self.components, self.children = components, children  # step -> component entity / child job name
+
+    def value(self, value: Any) -> Any:
+        ref = graph.step_output(value)
+        if ref:
+            src, out = ref
+            return Input(type=output_type(self.steps.get(src), self.components.get(src), out),
+                         path=f"azureml://jobs/{self.children[src]}/outputs/{out}")
+        name = graph.parent_input(value)
+        if name is not None:
+            given = (self.pipeline.inputs or {}).get(name)
+            return copy.deepcopy(getattr(given, "_data", given))
+        data = getattr(value, "_data", value)
+        return copy.deepcopy(data)
+
+    def inputs(self, node: Any) -> dict:
+        resolved = {k: self.value(v) for k, v in graph.node_inputs(node).items()}
+        return {k: v for k, v in resolved.items() if v is not None and v != "None"}
+
+    def outputs(self, step: str, node: Any) -> dict:
+        outs = {}
+        for key, value in (getattr(node, "outputs", None) or {}).items():
+            bound = graph.parent_output(value)
+            if bound:
+                otype = output_type(self.steps.get(step), self.components.get(step), key)
+                outs[key] = Output(type=otype, path=output_uri(self.pipeline.settings, self.name, bound))
+            else:
+                data = getattr(value, "_data", value)
+                if isinstance(data, Output) and (data.path or data.type):
+                    outs[key] = copy.deepcopy(data)
+        return outs
+
+
+def compute_of(node: Any, pipeline: PipelineJob) -> str:
+    comp = getattr(node, "compute", None) or getattr(pipeline.settings, "default_compute", None) \
+        or getattr(pipeline, "compute", None) or "serverless"
+    comp = str(comp)
+    return comp.split("/computes/")[-1] if "/computes/" in comp else comp
+
+
+def command_child(step: str, node: Any, component: Component, resolver: Resolver) -> Any:
+    """A Command node for the step, built from its registered component with the bindings resolved."""
+    child = component(**resolver.inputs(node))
+    child.compute = compute_of(node, resolver.pipeline)
+    for out, value in resolver.outputs(step, node).items():
+        child.outputs[out] = value
+    for attr in ("environment_variables", "resources", "limits", "distribution", "tags"):
+        val = getattr(node, attr, None)
+        if val:
+            setattr(child, attr, copy.deepcopy(val))
+    child.display_name = node.display_name or step
+    return child
+
+
+def node_child(step: str, node: Any, component: Optional[Component], resolver: Resolver) -> Any:
+    """A sweep or AutoML node, or a nested pipeline, ready for submit() (which picks its job kind)."""
+    if isinstance(component, PipelineComponent):
+        outputs = {}
+        for key, value in (getattr(node, "outputs", None) or {}).items():
+            bound = graph.parent_output(value)
+            if bound:
+                outputs[key] = Output(type="uri_folder", path=output_uri(resolver.pipeline.settings, resolver.name,
+                                                                           bound))
+        settings = copy.deepcopy(resolver.pipeline.settings)
+        child = PipelineJob(component=component, inputs=resolver.inputs(node), outputs=outputs, settings=settings,
+                            display_name=node.display_name or step)
+        if not getattr(child.settings, "default_compute", None):
+            child.settings.default_compute = compute_of(node, resolver.pipeline)
+        return child
+    child = copy.deepcopy(node)
+    if component is not None:
+        child._component = component  # a sweep's trial: the registered command component
+    for key, value in resolver.inputs(node).items():
+        if key in ("training_data", "validation_data", "test_data"):
+            setattr(child, key, value)
+        elif getattr(child, "inputs", None) is not None:
+            setattr(child.inputs, key, value)
+    for key, value in resolver.outputs(step, node).items():
+        setattr(child.outputs, key, value)
+    child.compute = compute_of(node, resolver.pipeline)
+    child.display_name = node.display_name or step
+    return child
