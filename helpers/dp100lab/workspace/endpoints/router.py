@@ -220,6 +220,7 @@ def main(argv: list[str]) -> None:
     router.current()
     ThreadingHTTPServer.daemon_threads = True
     ThreadingHTTPServer.allow_reuse_address = True
+    ThreadingHTTPServer.request_queue_size = 128  # the default backlog of 5 refuses bursts a notebook sends
     server = ThreadingHTTPServer((LOOPBACK, port), make_handler(router))
     threading.Thread(target=router.flush_counts, daemon=True).start()
     print(f"endpoint '{name}' router listening on http://{LOOPBACK}:{port}", flush=True)
