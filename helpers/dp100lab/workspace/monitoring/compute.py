@@ -87,8 +87,8 @@ def run_signal(name: str, sig: dict, plan: dict, now: datetime, child: Callable)
         result["rows"] = [r.as_row() for r in child(name, sig)]
         return result
     if kind == "feature_attribution_drift":
-        prods = sig["production"] if isinstance(sig["production"], list) else [sig["production"]]
-        frames = [_load(p, plan["default_window"], now) for p in prods]
+        prods = sig["production"]
+        frames = [_load(p, plan["default_window"], now) for p in prods] or [pd.DataFrame()]
         prod = pd.concat(frames, axis=1) if len(frames) > 1 else frames[0]
         prod = prod.loc[:, ~prod.columns.duplicated()]
         ref = _load(sig["reference"], plan["default_window"], now)

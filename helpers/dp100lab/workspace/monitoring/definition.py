@@ -71,8 +71,10 @@ def _data(client: Any, d: Any, default_asset: Optional[str], context: str) -> Op
 def resolve_paths(client: Any, plan: dict) -> dict:
     """Turn every data reference into a local path now (the run process only reads files)."""
     for sig in plan["signals"].values():
-        for key in ("production", "reference"):
-            d = sig.get(key)
+        entries = [sig.get("reference")] + (sig["production"] if isinstance(sig.get("production"), list)
+                                             else [sig.get("production")]) + list((sig.get("inputs") or {}).values())
+        for i, d in enumerate(entries):
+            key = "reference" if i == 0 else "production"
             if d and not d.get("path"):
                 try:
                     d["path"] = str(uris.resolve_path(client, d["ref"], kind="data"))
@@ -120,7 +122,7 @@ def signal_plan(client: Any, name: str, sig: Any, target: dict) -> dict:
         out["production"] = [_data(client, p, None, "model_inputs_outputs") for p in prods] or \
             [_data(client, None, base and f"{base}-model_inputs", "model_inputs"),
              _data(client, None, base and f"{base}-model_outputs", "model_outputs")]
-        out["production"] = out["production"][0] if len(out["production"]) == 1 else out["production"]
+        out["production"] = [p for p in out["production"] if p is not None]
         out["reference"] = _data(client, sig.reference_data, None, "training")
         if out["reference"] is None or not out["reference"]["columns"].get("target_column"):
             raise invalid(f"Signal '{name}': feature attribution drift needs training data as reference_data with "
