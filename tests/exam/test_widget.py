@@ -170,3 +170,23 @@ def test_text_fallback_uses_the_same_layout_and_renders_markdown(good):
     quiz(ids=["t-single-1"], bank=good, widgets=False, input_fn=lambda p: right, out=out)
     text = out.getvalue()
     assert f"✓ Correct. Right answer: {right}" in text and "**" not in text
+
+
+def test_the_notebook_cell_works_in_a_real_kernel(tmp_path, home):
+    """`from dp100lab.exam import quiz; quiz(module="05", n=3)` as the notebooks call it, then re-run."""
+    import nbclient
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('from dp100lab.exam import quiz\nqz = quiz(module="05", n=3)\nqz'),
+                nbformat.v4.new_code_cell("print([q.id for q in qz.questions])\nqz.view()\n"
+                                          "print(qz.cards[0].stem.outputs[0]['data']['text/markdown'][:40])"),
+                nbformat.v4.new_code_cell('quiz(module="05", n=1, widgets=False)')]
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in nb.cells[0].outputs)
+    printed = "".join(o.get("text", "") for o in nb.cells[1].outputs)
+    in_05 = [q.id for q in load_bank().questions if q.module == "05"]
+    assert sum(qid in printed for qid in in_05) == 3 and "**Question 1/3**" in printed
+    text = "".join(o.get("text", "") for o in nb.cells[2].outputs)
+    assert "Right answer:" in text and "\x1b[" not in text and "**" not in text  # plain, rendered text
