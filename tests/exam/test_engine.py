@@ -135,3 +135,15 @@ def test_quiz_cli_practice_by_module_from_stdin():
     assert r.returncode == 0, r.stderr
     assert f"✓ Correct. Right answer: {shown(q, 'A', 4)}" in r.stdout and "1 answered, 100% right" in r.stdout
     assert "**" not in r.stdout and "ml_client.compute" in r.stdout  # Markdown rendered, not shown raw
+
+
+def test_terminal_renders_markdown_bold_code_lists_and_tables():
+    from dp100lab.exam.term import to_text
+
+    text = to_text("Pick the **right** `mode`:\n\n- one\n- two\n\n| Mode | Use |\n|---|---|\n| `download` | copy first |\n"
+                   "\n```yaml\nmode: ro_mount\n```")
+    assert "**" not in text and "`" not in text and "Pick the right mode:" in text
+    assert "• one" in text and "• two" in text
+    row = next(line for line in text.splitlines() if "download" in line)
+    assert "copy first" in row and "|" not in text and "───" in text  # a rendered table: rule under the header
+    assert "mode: ro_mount" in text
