@@ -11,6 +11,7 @@ import pytest
 
 from dp100lab.exam import outlines
 from dp100lab.exam.bank import load_bank
+from dp100lab.exam.layout import Layout
 from dp100lab.exam.mock import ESTIMATE_NOTE, MockExam, build_exam, quotas
 from dp100lab.exam.store import ProgressStore
 from dp100lab.exam.validate import domain_of
@@ -136,6 +137,11 @@ def test_interrupted_exam_resumes_with_answers_marks_and_time():
     clock.t += 3600  # an hour away: the timer is paused while saved
     ex2.start(n=5, minutes=100)
     assert ex2.state["qids"] == order and ex2.state["answers"] == saved["answers"]
+    assert ex2.state["layouts"] == saved["layouts"]  # the same option order as before the break
+    for qid in order:
+        q = bank.by_id()[qid]
+        assert ex2.shown(q).options == ex.shown(q).options and ex2._given(q) == ex._given(q)
+    assert any(list(Layout.from_json(v).order) != sorted(Layout.from_json(v).order) for v in saved["layouts"].values())
     assert "Resuming the mock exam" in out.getvalue() and "1/5 answered, 98:30 left" in out.getvalue()
     ex2.input_fn = script(["f", "y"], clock, 10)
     res = ex2.run()
