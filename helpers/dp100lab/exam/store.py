@@ -5,8 +5,8 @@ mock_session.json the mock exam in progress (so an interrupted exam can be resum
 mastery.png       the last `dp100 progress` plot
 notebook_quiz.json the questions each notebook quiz cell showed last (so a reopened notebook shows its answers)
 
-Both JSON files carry a `version`; older files are upgraded on open by migrate.py (the original is kept beside
-it as <name>.v<N>.bak), and a file from a newer release is refused rather than overwritten.
+progress.json and mock_session.json carry a `version`; older files are upgraded on open by migrate.py (the
+original is kept beside it as <name>.v<N>.bak), and a file from a newer release is refused, never overwritten.
 
 Writes are atomic (temp file + os.replace), so a killed process never leaves half a file. A file that cannot be
 read is reported and moved aside as <name>.corrupt-<timestamp>, never silently overwritten.
