@@ -82,3 +82,14 @@ def test_blank_errors_end_in_one_line_and_later_cells_say_which_cell_to_fill(rep
     assert "`later` is not defined yet: run cell 10 (Task 1) first" in tracebacks[8]
     assert "ZeroDivisionError" in tracebacks[9] and "Traceback" in tracebacks[9] or "----" in tracebacks[9]
     assert errors[9].ename == "ZeroDivisionError"  # a real error keeps IPython's full traceback
+
+
+def test_grading_runs_a_copy_and_leaves_the_learners_folder_untouched(tmp_path):
+    nb = solution_notebook(work="x = 4  # SOLUTION", check="lab.check('x is 4', lambda: x, 4)", extra_cells=[
+        new_code_cell("open('written-by-the-lab.txt', 'w').write('run product')")])
+    path = tmp_path / "01_tiny.ipynb"
+    nbformat.write(nb, path)
+    before = path.read_bytes()
+    result = grade.grade(path, timeout=120)
+    assert result.ok and [c.line for c in result.checks] == ["✓ x is 4"]
+    assert path.read_bytes() == before and not (tmp_path / "written-by-the-lab.txt").exists()
