@@ -16,6 +16,7 @@ from azure.ai.ml._utils.utils import validate_ml_flow_folder  # noqa: F401  (mod
 from azure.ai.ml.constants._common import DEFAULT_EXPERIMENT_NAME  # noqa: F401
 from azure.ai.ml.entities import Job
 from azure.ai.ml.entities._builders import BaseNode  # noqa: F401
+from azure.ai.ml._restclient.arm_ml_service.models import BatchEndpointDefaults  # noqa: F401  (batch_endpoints.py)
 from azure.ai.ml.entities._job.automl.automl_job import AutoMLJob  # noqa: F401  (no public name for the base)
 from azure.ai.ml.entities._job.job_name_generator import generate_job_name  # noqa: F401
 from azure.ai.ml.entities._system_data import SystemData  # noqa: F401  (specs.py)

@@ -200,11 +200,13 @@ class LocalMLClient:
 
     @cached_property
     def batch_endpoints(self):
-        return _NotYet("batch_endpoints", "10", "create a batch endpoint that scores files on a compute cluster")
+        from .endpoints.batch_endpoints import BatchEndpointOperations
+        return BatchEndpointOperations(self)
 
     @cached_property
     def batch_deployments(self):
-        return _NotYet("batch_deployments", "10", "deploy the model or pipeline component to the batch endpoint")
+        from .endpoints.batch_deployments import BatchDeploymentOperations
+        return BatchDeploymentOperations(self)
 
     @cached_property
     def schedules(self):

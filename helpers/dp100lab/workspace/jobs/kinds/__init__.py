@@ -20,6 +20,7 @@ from azure.ai.ml.entities import Command, CommandJob, MonitorDefinition, Monitor
 from azure.ai.ml.sweep import SweepJob
 
 from ..._sdk import AutoMLJob
+from ..batch.entity import BatchScoringJob
 from ...core.errors import invalid, not_yet
 
 
@@ -39,6 +40,8 @@ TABLE = (
          "run the trials of the sweep on the compute and pick the best"),
     Kind("automl", "automl", (AutoMLJob,), "AutoML job", "06",
          "train and compare models automatically on the compute"),
+    Kind("batch_scoring", "batch_scoring", (BatchScoringJob,), "batch scoring job", "10",  # before pipeline: a subclass
+         "score the input files in mini-batches on the deployment's compute cluster"),
     Kind("pipeline", "pipeline", (PipelineJob,), "pipeline job", "08", "run the pipeline's steps as child jobs"),
     Kind("monitoring", "monitoring", (MonitorSchedule, MonitorDefinition), "monitoring run", "11",
          "compute the monitor's signals on serverless Spark"),
