@@ -109,8 +109,8 @@ class _Run:
             if isinstance(comp, CommandComponent) and getattr(node, "type", "") == "command":
                 child = build.command_child(step, node, comp, self.resolver)
                 if not self.force_rerun and comp.is_deterministic is not False:
-                    key = reuse.key(self.store, str(comp.id), _sdk.entity_to_dict(comp), dict(child.inputs),
-                                    dict(child.outputs))
+                    key = reuse.key(self.store, str(comp.id), _sdk.entity_to_dict(comp),
+                                    self.resolver.inputs(node), self.resolver.outputs(step, node))
                     self.keys[step] = key
                     earlier = reuse.find(self.store, key)
                     if earlier:
@@ -131,7 +131,7 @@ class _Run:
         self.log(f"step {step}: started as job {name}")
 
     def reused(self, step: str, child: Any, earlier: str, key: str) -> None:
-        name = reuse.record_reused(self.client, _sdk.node_to_job(child), self.plan.name, earlier, key)
+        name = reuse.record_reused(self.client, child, self.plan.name, earlier, key)
         self.children[step] = name
         self.status[step] = "Completed"
         src = self.store.job_dir(earlier)

@@ -43,6 +43,9 @@ def parent_output(value: Any) -> Optional[str]:
     return m.group(1) if m else None
 
 
+AUTOML_DATA = ("training_data", "validation_data", "test_data")
+
+
 @dataclass
 class Step:
     name: str
@@ -53,10 +56,13 @@ class Step:
 
 def node_inputs(node: Any) -> dict:
     """A node's inputs, AutoML's data inputs included (they are attributes there, not .inputs)."""
+    from ... import _sdk
+
     found = dict(getattr(node, "inputs", None) or {})
-    for attr in ("training_data", "validation_data", "test_data"):
-        if getattr(node, attr, None) is not None:
-            found[attr] = getattr(node, attr)
+    if isinstance(node, _sdk.AutoMLJob):
+        for attr in AUTOML_DATA:
+            if getattr(node, attr, None) is not None:
+                found[attr] = getattr(node, attr)
     return found
 
 

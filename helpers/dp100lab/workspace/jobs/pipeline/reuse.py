@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ... import _sdk
-from ...core import tracking, uris
+from ...core import tracking
 from ...core.store import now
 from ..plan import LOG, RunPlan, read_plan
 
@@ -44,6 +44,7 @@ def key(store: Any, component_id: str, component_spec: dict, inputs: dict, outpu
     """The reuse key of a step: component identity + resolved inputs + output types."""
     ins = {}
     for name, value in sorted(inputs.items()):
+        value = getattr(value, "_data", value)
         path = getattr(value, "path", None)
         ins[name] = {"type": getattr(value, "type", None), "data": _data_identity(store, path)} if path \
             else repr(value)
@@ -130,4 +131,3 @@ def fill_folder(src: str, dest: str) -> None:
         shutil.copy2(s, d)
 
 
-__all__ = ["key", "find", "remember", "record_reused", "fill_folder", "REUSED_FLAG", "REUSED_JOB", "uris"]

@@ -16,6 +16,7 @@ from typing import Any, Optional
 from azure.ai.ml import Input, Output
 from azure.ai.ml.entities import Component, PipelineComponent, PipelineJob
 
+from ... import _sdk
 from ...core import uris
 from . import graph
 
@@ -93,11 +94,13 @@ def compute_of(node: Any, pipeline: PipelineJob) -> str:
 
 
 def command_child(step: str, node: Any, component: Component, resolver: Resolver) -> Any:
-    """A Command node for the step, built from its registered component with the bindings resolved."""
-    child = component(**resolver.inputs(node))
+    """The CommandJob of the step, built from its registered component with the bindings resolved."""
+    child = _sdk.node_to_job(component(**resolver.inputs(node)))
     child.compute = compute_of(node, resolver.pipeline)
-    for out, value in resolver.outputs(step, node).items():
-        child.outputs[out] = value
+    child.environment = getattr(node, "environment", None) or component.environment  # a node's job carries it
+    given = resolver.outputs(step, node)
+    child.outputs = {out: given.get(out) or Output(type=getattr(spec, "type", None) or "uri_folder")
+                     for out, spec in (component.outputs or {}).items()}  # in a pipeline every output has a place
     for attr in ("environment_variables", "resources", "limits", "distribution", "tags"):
         val = getattr(node, attr, None)
         if val:
@@ -125,7 +128,7 @@ def node_child(step: str, node: Any, component: Optional[Component], resolver: R
     if component is not None:
         child._component = component  # a sweep's trial: the registered command component
     for key, value in resolver.inputs(node).items():
-        if key in ("training_data", "validation_data", "test_data"):
+        if key in graph.AUTOML_DATA and not hasattr(getattr(child, "inputs", None), key):
             setattr(child, key, value)
         elif getattr(child, "inputs", None) is not None:
             setattr(child.inputs, key, value)
