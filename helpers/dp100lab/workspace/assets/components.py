@@ -25,6 +25,7 @@ from azure.ai.ml.entities import Component, PipelineComponent
 from .. import _sdk
 from ..core.errors import already_exists, invalid
 from ..core.specs import arm_id, check_loads, to_spec
+from ..core.store import VersionConflict
 from .versioned import VersionedAssetOperations
 
 KIND = "component"
@@ -122,19 +123,18 @@ class ComponentOperations(VersionedAssetOperations):
                          tags=component.tags)
 
     def _put(self, name: str, version: Optional[str], spec: dict, tags: Optional[dict] = None) -> Component:
+        """Assign (no version: the next integer) and insert in one transaction; an existing version is returned
+        when its content is the same, refused when it differs (versions are immutable)."""
         digest = content_hash(spec)
-        if version is None:  # the SDK's auto-increment: the next integer version
-            version = self._store.next_version(KIND, name)
-        existing = self._store.get(KIND, name, version=version)
-        if existing:
-            if content_hash(existing["spec"]) != digest:
-                raise already_exists(KIND, name, version,
-                                     "A registered component version cannot be changed: bump version (or omit it "
-                                     "to get the next one) and register again.")
-            return self._entity(existing)
-        spec = {**spec, "name": name, "version": version}
-        check_loads(Component, spec)
-        return self._entity(self._store.put(KIND, name, version, spec, tags=tags or {}))
+        check_loads(Component, {**spec, "name": name, "version": version or "1"})
+        try:
+            row, _ = self._store.create_version(KIND, name, version, lambda v: {**spec, "name": name, "version": v},
+                                                same=lambda old: content_hash(old) == digest, tags=tags or {})
+        except VersionConflict as e:
+            raise already_exists(KIND, name, version,
+                                 "A registered component version cannot be changed: bump version (or omit it to "
+                                 "get the next one) and register again.") from e
+        return self._entity(row)
 
     def register_anonymous(self, component: Component) -> str:
         """Register an inline component of a pipeline as Azure does (azureml_anonymous, version = content hash);
