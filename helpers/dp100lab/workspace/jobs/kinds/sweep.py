@@ -61,7 +61,7 @@ def prepare(client: Any, job: Any, name: str, job_dir: Path) -> Prepared:
     total = limits.get("max_total_trials")
     from ..sweep import space as spaces
 
-    for line in spaces.check(space, sampling, policy, total):
+    for line in spaces.check(space, sampling, policy, limits.get("max_concurrent_trials") or total):
         note(line)
     trial = job.trial
     command = trial.command or ""

@@ -27,7 +27,7 @@ ACCEPTS = {
 _PRIMITIVE = (str, int, float, bool, type(None))
 
 
-def check(space: dict, sampling: dict, policy: Optional[dict], max_total_trials: Optional[int]) -> list[str]:
+def check(space: dict, sampling: dict, policy: Optional[dict], max_concurrent_trials: Optional[int]) -> list[str]:
     """Raise Azure's rule as a ValidationException naming the fix; return guidance lines (notes) otherwise."""
     algo = sampling.get("type", "random")
     if algo not in ACCEPTS:
@@ -47,10 +47,11 @@ def check(space: dict, sampling: dict, policy: Optional[dict], max_total_trials:
                       f"{policy['type']}). Remove early_termination_policy, or use random or grid sampling.",
                       kind="job")
     notes = []
-    if algo == "bayesian" and max_total_trials and max_total_trials < 20 * len(space):
-        notes.append(f"Bayesian sampling with {len(space)} hyperparameter(s) and max_total_trials="
-                     f"{max_total_trials}: Azure recommends at least 20 trials per hyperparameter "
-                     f"({20 * len(space)}) for the method to pay off.")
+    if algo == "bayesian" and (max_concurrent_trials or 0) > 1:
+        # Azure's guidance (BayesianParameterSampling): fewer concurrent trials converge better, since each new
+        # trial then benefits from more finished ones
+        notes.append(f"Bayesian sampling with max_concurrent_trials={max_concurrent_trials}: trials started together "
+                     f"cannot learn from each other; Azure advises fewer concurrent trials for better convergence.")
     return notes
 
 
