@@ -53,13 +53,27 @@ def sync(store: Any, endpoint: str) -> None:
         "mirror": {k: int(v) for k, v in (spec.get("mirror_traffic") or {}).items()}, "deployments": deps})
 
 
+def _bindable(port: int) -> bool:
+    """Free for a server that sets SO_REUSEADDR (as the router does): a port left in TIME_WAIT by a dead router is
+    taken back, so the scoring URI stays; one another program listens on is not."""
+    import socket
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((servers.LOOPBACK, port))
+        except OSError:
+            return False
+    return True
+
+
 def ensure_router(store: Any, endpoint: str) -> int:
     """The router's port, starting or restarting it when needed."""
     srv = servers.get(store, router_name(endpoint))
     if srv is not None and srv.alive:
         return int(srv.port)
     preferred = srv.port if srv else None
-    port = servers.free_port(preferred)
+    port = preferred if preferred and _bindable(preferred) else servers.free_port()
     if preferred and port != preferred:
         note(f"port {preferred} of endpoint '{endpoint}' is in use by another program; the endpoint now listens on "
              f"{port}, so its scoring_uri changed (get the endpoint again to read it).")
