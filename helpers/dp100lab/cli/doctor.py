@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import sys
 from dataclasses import dataclass
 from importlib import metadata
@@ -76,19 +75,6 @@ def check_backend() -> list[Line]:
     return [Line("OK", f"backend: local workspace ({reason})")]
 
 
-def _integrity(db: Path) -> str | None:
-    """None if SQLite's quick_check passes; opened read-only so doctor changes nothing."""
-    try:
-        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-        try:
-            rows = [r[0] for r in conn.execute("PRAGMA quick_check").fetchall()]
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        return str(exc)
-    return None if rows == ["ok"] else "; ".join(rows[:3])
-
-
 def check_store() -> list[Line]:
     from ..workspace.core.store import default_root
 
@@ -105,16 +91,13 @@ def check_store() -> list[Line]:
                           "fix its permissions or set DP100LAB_HOME to a writable folder"))
     else:
         lines.append(Line("OK", f"store: {root} (writable)"))
-    for name in ("registry.db", "mlflow.db"):
-        db = root / name
-        if db.exists():
-            problem = _integrity(db)
-            if problem:
-                lines.append(Line("FAIL", f"store: {name} fails SQLite's integrity check ({problem})",
-                                  "back it up, then `dp100 reset` (the registry is also moved aside "
-                                  "automatically on next connect())"))
-            else:
-                lines.append(Line("OK", f"store: {name} integrity ok"))
+    from ..workspace.core.health import report  # the same checks and wording as the client's
+
+    problems = report(root)
+    lines += [Line("FAIL", f"store: {p}", "nothing is lost: follow the line above, or `dp100 reset` for a clean "
+                                           "store") for p in problems]
+    if not problems:
+        lines.append(Line("OK", "store: registry.db and mlflow.db pass SQLite's integrity check"))
     return lines
 
 

@@ -185,6 +185,9 @@ class LocalMLClient:
     # ---- groups a later module brings locally (module numbers: README's module map) --
     @cached_property
     def components(self):
+        if self.registry_name:  # a registry client (registry_name="azureml"): the local registry's RAI components
+            from .registry import RegistryComponentOperations
+            return RegistryComponentOperations(self.registry_name)
         from .assets.components import ComponentOperations
         return ComponentOperations(self)
 

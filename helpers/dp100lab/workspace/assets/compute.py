@@ -21,6 +21,14 @@ KIND = "compute"
 _CLUSTER_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,14}[A-Za-z0-9]$")
 _INSTANCE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$")
 _GPU_SIZE = re.compile(r"^standard_n[cdv]", re.IGNORECASE)  # N-series are Azure's GPU VM families
+# Azure VM size names: Standard_<family letters><vCPUs><feature letters>[_<suffix>]..., e.g. Standard_DS11_v2,
+# Standard_E4ds_v4, Standard_NC24ads_A100_v4 (naming convention: learn.microsoft.com/azure/virtual-machines/
+# vm-naming-conventions). A size that does not follow it is refused, as Azure refuses an unknown size.
+_VM_SIZE = re.compile(r"^standard_[a-z]+\d+[a-z\-]*(_[a-z0-9]+)*$", re.IGNORECASE)
+# series Azure has retired (virtual-machines/sizes/retirement/retired-sizes-list): not offered any more
+_RETIRED = {"standard_nc6": "NC (retired)", "standard_nc12": "NC (retired)",
+            "standard_nc24": "NC (retired)", "standard_nc6s_v3": "NCv3 (retired 2025-09-30)",
+            "standard_nc12s_v3": "NCv3 (retired 2025-09-30)", "standard_nc24s_v3": "NCv3 (retired 2025-09-30)"}
 SERVERLESS = (None, "", "serverless", "local")  # "local" is the SDK's LOCAL_COMPUTE_TARGET
 
 
@@ -36,6 +44,18 @@ def validate_name(compute: Compute) -> None:
         raise invalid(f"Compute name '{name}' is invalid. It can include letters, digits and dashes. It must start "
                       f"with a letter, end with a letter or digit, and be between 2 and 16 characters in length. "
                       f"Pick a name such as 'cpu-cluster'.", kind=KIND)
+
+
+def validate_size(size: Optional[str]) -> None:
+    if not size:
+        return
+    if not _VM_SIZE.match(size):
+        raise invalid(f"'{size}' is not an Azure VM size. Use a size name such as STANDARD_DS11_V2 or Standard_E4ds_v4 "
+                      f"(ml_client.compute.list_sizes() lists the sizes of a region on Azure).", kind=KIND)
+    if size.lower() in _RETIRED:
+        raise invalid(f"VM size {size} belongs to the {_RETIRED[size.lower()]} series, which Azure no longer offers. "
+                      f"Pick a current size, e.g. Standard_NC4as_T4_v3 for a GPU or STANDARD_DS11_V2 for a CPU.",
+                      kind=KIND)
 
 
 def _state_of(row: dict) -> Optional[str]:
@@ -102,6 +122,7 @@ class ComputeOperations:
             raise invalid(f"begin_create_or_update expects a Compute entity such as AmlCompute or ComputeInstance, "
                           f"got {type(compute).__name__}.", kind=KIND)
         validate_name(compute)
+        validate_size(getattr(compute, "size", None))
         if isinstance(compute, AmlCompute):
             lo, hi = compute.min_instances or 0, compute.max_instances
             if lo < 0 or (hi is not None and hi < lo):
@@ -127,6 +148,14 @@ class ComputeOperations:
         self._row(name)
         if action not in ("Delete", "Detach"):
             raise invalid(f"action must be 'Delete' or 'Detach', got '{action}'.", kind=KIND)
+        from ..core.store import TERMINAL_STATUSES
+
+        busy = [r["name"] for r in self._store.list_jobs() if r.get("compute") == name
+                and r["status"] not in TERMINAL_STATUSES]
+        if busy:  # deleting a cluster under its jobs would fail them; say so instead of doing it silently
+            raise invalid(f"Compute '{name}' is in use by {len(busy)} active job(s): {', '.join(busy[:5])}. Cancel them "
+                          f"(ml_client.jobs.begin_cancel(name)) or wait until they finish, then delete the compute.",
+                          kind=KIND)
         return LocalPoller(lambda: self._store.delete(KIND, name) and None)
 
     def _set_state(self, name: str, state: str) -> LocalPoller:

@@ -114,6 +114,15 @@ class ModelOperations(VersionedAssetOperations):
             note(f"'{text}' is recorded as given; on Azure it would be read from that storage, locally it cannot.")
             final_path, local = text, None
         elif text.startswith(("azureml://", "runs:/")):
+            jm = re.match(r"^azureml://jobs/([^/]+)/", text)
+            job = self._store.get_job(jm.group(1)) if jm else None
+            if job and job["status"] in ("Failed", "Canceled"):
+                raise invalid(f"Job '{job['name']}' {job['status'].lower()}, so its outputs are not a model to register "
+                              f"(model path '{text}'). See ml_client.jobs.stream('{job['name']}') for why, fix it, "
+                              f"run the job again and register from the new job's outputs.", kind=KIND)
+            if job and job["status"] not in ("Completed",):
+                raise invalid(f"Job '{job['name']}' is {job['status']}: its outputs exist once it completes. Wait with "
+                              f"ml_client.jobs.stream('{job['name']}'), then register the model.", kind=KIND)
             local = resolve_path(self._client, text, must_exist=False)
             if not local.exists():
                 raise invalid(f"Model path '{text}' resolves to {local}, which does not exist. Check the job/run id "
@@ -121,8 +130,6 @@ class ModelOperations(VersionedAssetOperations):
                               f"name='model')).", kind=KIND, error_type=ValidationErrorType.FILE_OR_FOLDER_NOT_FOUND)
             final_path = text
             m = re.match(r"^runs:/([^/]+)", text)
-            jm = re.match(r"^azureml://jobs/([^/]+)/", text)
-            job = self._store.get_job(jm.group(1)) if jm else None
             run_id = m.group(1) if m else (job or {}).get("run_id")
         else:
             local = Path(text).expanduser()

@@ -26,6 +26,10 @@ class VersionedAssetOperations:
         self._client = client
         self._store = client.store
 
+    @property
+    def _group(self) -> str:
+        return {"data": "data", "model": "models", "environment": "environments"}.get(self.KIND, self.KIND)
+
     def _entity(self, row: dict) -> Any:
         return from_row(self.ENTITY, row, self._client)
 
@@ -57,7 +61,12 @@ class VersionedAssetOperations:
 
     def _missing(self, name: str, version: Optional[str], label: Optional[str], hint: Optional[str] = None) -> Any:
         """Nothing stored under name/version: raise ResourceNotFoundError listing the versions there are."""
-        versions = [r["version"] for r in self._store.list(self.KIND, name, include_archived=True)]
+        rows = self._store.list(self.KIND, name, include_archived=True)
+        versions = [r["version"] for r in rows]
+        if rows and all(r["archived"] for r in rows) and (label or version in versions):
+            hint = (f"'{name}' is archived. Restore it with ml_client.{self._group}.restore(name='{name}'"
+                    + (f", version='{version}')" if version else ")") + ", or get an exact version (archived "
+                    "versions stay readable by version).")
         raise not_found(self.KIND, name, version or label,
                         available=[f"{name}:{v}" for v in versions] or self._store.names(self.KIND),
                         hint=hint or self.HINT)

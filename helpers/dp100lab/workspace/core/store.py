@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
-from . import migrations
+from . import health, migrations
 from .processes import pid_alive, proc_start
 
 TERMINAL_STATUSES = ("Completed", "Failed", "Canceled", "NotResponding", "Paused")
@@ -94,37 +94,21 @@ class Store:
     # ---- connection and integrity -----------------------------------------------------------------
     def _open(self) -> None:
         key = str(self.db_path.resolve())
-        if key not in _checked and self.db_path.exists():
-            problem = self._integrity_problem()
+        if key not in _checked:
+            problem = health.sqlite_problem(self.db_path)
             if problem:
-                self._move_aside(problem)
-        with self._conn() as c:
+                health.move_aside(self.db_path, problem, "the local registry",
+                                  f"Your files under {self.root} are untouched; re-register assets, or inspect the old "
+                                  f"file with sqlite3 '.recover'.")
+        with self._conn(opening=True) as c:
             c.execute("PRAGMA journal_mode=WAL")  # persistent: readers never block the writer
             migrations.upgrade(c, str(self.db_path))
         _checked.add(key)
 
-    def _integrity_problem(self) -> Optional[str]:
-        try:
-            with self._conn() as c:
-                rows = [r[0] for r in c.execute("PRAGMA integrity_check").fetchall()]
-        except sqlite3.DatabaseError as e:
-            return str(e)
-        return None if rows == ["ok"] else "; ".join(rows[:5])
-
-    def _move_aside(self, problem: str) -> None:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        dest = self.db_path.with_name(f"registry.db.corrupt-{stamp}")
-        for suffix in ("", "-wal", "-shm"):
-            src = Path(str(self.db_path) + suffix)
-            if src.exists():
-                src.rename(str(dest) + suffix)
-        print(f"dp100lab: the local registry {self.db_path} failed its integrity check ({problem}); "
-              f"it was moved to {dest} (nothing deleted) and a fresh registry was started. "
-              f"Your files under {self.root} are untouched; re-register assets, or inspect the old file "
-              f"with sqlite3 '.recover'.", file=sys.stderr)
-
     @contextmanager
-    def _conn(self) -> Iterator[sqlite3.Connection]:
+    def _conn(self, opening: bool = False) -> Iterator[sqlite3.Connection]:
+        if not opening and not self.db_path.exists():  # sqlite would silently start an empty registry
+            raise health.store_gone(self.root, self.db_path)
         c = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
         try:
             c.execute("PRAGMA busy_timeout=30000")

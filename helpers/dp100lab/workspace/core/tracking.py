@@ -54,7 +54,20 @@ def tracking_store(store: Any) -> Any:
     uri = store.mlflow_tracking_uri
     if uri in _ready:
         return SqlAlchemyStore(uri, store.mlartifacts_dir.as_uri())
+    if not store.root.is_dir():
+        from .health import store_gone
+        raise store_gone(store.root, store.mlflow_db)
     with _init_lock(store):
+        from .health import move_aside, sqlite_problem
+
+        problem = sqlite_problem(store.mlflow_db)
+        if problem:  # MLflow would fail every call with raw DatabaseError
+            move_aside(store.mlflow_db, problem, "the MLflow tracking store",
+                       "Runs and registered MLflow models in it are not shown any more; assets and job records in "
+                       "the registry are kept. Inspect the old file with sqlite3 '.recover'.")
+            engine = SqlAlchemyStore._engine_map.pop(uri, None)  # a cached engine would still hold the old file
+            if engine is not None:
+                engine.dispose()
         sql = SqlAlchemyStore(uri, store.mlartifacts_dir.as_uri())
     _ready.add(uri)
     return sql

@@ -212,6 +212,26 @@ def _ignore(code_dir: Path):
     return shutil.ignore_patterns(*patterns)
 
 
+SNAPSHOT_WARN_BYTES = 100 * 10**6  # the SDK's upload warns past 100 MB (azure.ai.ml._artifacts FILE_SIZE_WARNING)
+
+
+def _warn_size(src: Path) -> None:
+    ignore = _ignore(src)
+    total, biggest = 0, (0, "")
+    for folder, dirs, files in os.walk(src):
+        skipped = ignore(folder, dirs + files)
+        dirs[:] = [d for d in dirs if d not in skipped]
+        for f in files:
+            if f not in skipped:
+                size = os.path.getsize(os.path.join(folder, f))
+                total += size
+                biggest = max(biggest, (size, os.path.relpath(os.path.join(folder, f), src)))
+    if total > SNAPSHOT_WARN_BYTES:
+        note(f"the code snapshot of {src} is {total / 10**6:.0f} MB (largest: {biggest[1]}, {biggest[0] / 10**6:.0f} "
+             f"MB); the SDK warns past 100 MB and uploads the snapshot with the job. Keep data out of the code folder "
+             f"or list it in .amlignore (or .gitignore), which the snapshot honours.")
+
+
 def snapshot_code(job: Any, wd: Path) -> Optional[Path]:
     """Copy `code` into the job's working folder (Azure uploads a snapshot: later edits don't change the job)."""
     code = getattr(job, "code", None)
@@ -226,6 +246,7 @@ def snapshot_code(job: Any, wd: Path) -> Optional[Path]:
     if not src.exists():
         raise missing_path("job", code, field="code")
     if src.is_dir():
+        _warn_size(src)
         shutil.copytree(src, wd, ignore=_ignore(src), dirs_exist_ok=True)
     else:
         wd.mkdir(parents=True, exist_ok=True)
