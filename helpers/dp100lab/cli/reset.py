@@ -47,6 +47,11 @@ def run(args) -> int:
         if answer.strip().lower() != "yes":
             print("Not reset.")
             return 1
+    from ..workspace.core import servers
+
+    stopped = servers.stop_all(Store(root))  # endpoint servers, router, scheduler: they live with the store
+    if stopped:
+        print(f"Stopped {len(stopped)} local server(s): {', '.join(stopped)}.")
     shutil.rmtree(root)
     print(f"Reset: {root} deleted. connect() creates a fresh store next time.")
     return 0
