@@ -65,3 +65,27 @@ def validate_component(component: Any) -> Any:
 def validate_pipeline(job: Any) -> None:
     """A pipeline job's client-side checks, raising as JobOperations.create_or_update does (raise_on_failure)."""
     job._validate(raise_error=True)
+
+
+def validate_schedule(schedule: Any) -> None:
+    """A JobSchedule's client-side checks, raising as ScheduleOperations.begin_create_or_update does."""
+    schedule._validate(raise_error=True)
+
+
+def set_schedule_enabled(schedule: Any, enabled: bool) -> None:
+    schedule._is_enabled = enabled  # as ScheduleOperations.begin_enable / begin_disable
+
+
+def schedule_to_rest_dict(schedule: Any) -> dict:
+    import json
+
+    body = json.loads(json.dumps(schedule._to_rest_object().as_dict(), default=str))
+    body["name"] = schedule.name  # read-only on the wire (the service sets it from the URL)
+    return body
+
+
+def schedule_from_rest_dict(body: dict) -> Any:
+    from azure.ai.ml._restclient.arm_ml_service.models import Schedule as RestSchedule
+    from azure.ai.ml.entities import Schedule
+
+    return Schedule._from_rest_object(RestSchedule(body))

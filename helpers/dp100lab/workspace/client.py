@@ -213,7 +213,8 @@ class LocalMLClient:
 
     @cached_property
     def schedules(self):
-        return _NotYet("schedules", "08", "trigger the job on a recurrence or cron schedule")
+        from .schedules.operations import ScheduleOperations
+        return ScheduleOperations(self)
 
     # ---- top-level conveniences, as azure.ai.ml.MLClient -------------------------------------------------
     def create_or_update(self, entity: Any, **kwargs: Any) -> Any:
