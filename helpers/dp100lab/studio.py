@@ -5,16 +5,17 @@
     dp100lab.studio.stop()
 
 Azure ML studio shows the same runs, metrics and models on ml.azure.com; locally this is `mlflow server`
-with the backend sqlite:///<store>/mlflow.db and artifacts under <store>/mlartifacts.
+with the backend sqlite:///<store>/mlflow.db and artifacts under <store>/mlartifacts. The server is recorded in
+the store's servers table, so any process (a restarted kernel, `dp100 studio --stop`, `dp100 reset`) finds it.
+Links open MLflow 3's model-training view (its `workflowType=machine_learning` URL setting) on the runs, not the
+GenAI view; MLflow's telemetry is off (its MLFLOW_DISABLE_TELEMETRY and DO_NOT_TRACK settings).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -25,9 +26,12 @@ from typing import Optional
 HOST = "127.0.0.1"  # loopback only: the UI has no authentication
 PORT_ENV = "DP100LAB_STUDIO_PORT"
 DEFAULT_PORT = 5000
-STATE_FILE = "studio.json"
+SERVER = "studio"  # its name (and kind) in the store's servers table
 LOG_FILE = "studio.log"
 HOLD_PURPOSE = "studio (mlflow server)"
+VIEW = "workflowType=machine_learning"  # MLflow 3 UI: the model-training view (its default is the GenAI one)
+SERVER_ENV = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true",  # MLflow's own telemetry switches
+              "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}  # no GenAI job runner (huey workers) beside the UI
 
 
 class StudioError(RuntimeError):
@@ -80,24 +84,67 @@ def _healthy(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def _read_state(store) -> Optional[dict]:
-    from .workspace.core.store import pid_alive
+def _running(store):
+    """The store's studio server record if its process still lives (a dead one is forgotten)."""
+    from .workspace.core import servers
 
-    path = store.root / STATE_FILE
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    srv = servers.get(store, SERVER)
+    if srv is None:
         return None
-    if not pid_alive(state.get("pid")):
-        path.unlink(missing_ok=True)  # left over from a server that is gone
+    if not srv.alive:
+        servers.forget(store, SERVER)
+        store.release(f"{HOLD_PURPOSE} at {srv.url}", pid=srv.pid)
         return None
-    return state
+    return srv
 
 
 def status(root: Optional[os.PathLike | str] = None) -> Optional[str]:
     """The URL of the running studio for this store, or None."""
-    state = _read_state(_store(root))
-    return state["url"] if state else None
+    srv = _running(_store(root))
+    return srv.url if srv else None
+
+
+def base_url(root: Optional[os.PathLike | str] = None) -> str:
+    """Where the studio is (when running) or will be (default port)."""
+    try:
+        return status(root) or f"http://{HOST}:{default_port()}"
+    except StudioError:
+        return f"http://{HOST}:{DEFAULT_PORT}"
+
+
+def run_url(experiment_id: str, run_id: str, root: Optional[os.PathLike | str] = None) -> str:
+    """A job's page: its run in the model-training view (what jobs' studio_url / "Web View" should print)."""
+    return f"{base_url(root)}/#/experiments/{experiment_id}/runs/{run_id}?{VIEW}"
+
+
+def experiment_url(experiment_id: str, root: Optional[os.PathLike | str] = None) -> str:
+    """An experiment's runs table in the model-training view (pipeline and sweep jobs show as parent/children)."""
+    return f"{base_url(root)}/#/experiments/{experiment_id}/runs?{VIEW}"
+
+
+def start_url(store) -> str:
+    """The page to open first: the runs of the experiment used last, else the experiment list."""
+    srv = _running(store)
+    base = srv.url if srv else base_url(store.root)
+    try:
+        from .workspace.core import tracking
+
+        runs = tracking.client(store).search_runs(
+            [e.experiment_id for e in tracking.client(store).search_experiments()], max_results=1,
+            order_by=["attributes.start_time DESC"])
+        if runs:
+            return f"{base}/#/experiments/{runs[0].info.experiment_id}/runs?{VIEW}"
+    except Exception:  # an empty or new store: the list of experiments is the right first page
+        pass
+    return f"{base}/#/experiments?{VIEW}"
+
+
+def not_running_note(root: Optional[os.PathLike | str] = None) -> Optional[str]:
+    """One line for a learner who is shown a job link while no studio runs (None when it runs)."""
+    if status(root):
+        return None
+    return ("Job links open in the local studio (MLflow's UI): start it with `dp100 studio` in a terminal, or "
+            "`dp100lab.studio.start()` here. On Azure the link opens Azure ML studio.")
 
 
 def _tail(path: Path, lines: int = 15) -> str:
@@ -107,83 +154,77 @@ def _tail(path: Path, lines: int = 15) -> str:
         return "(no log)"
 
 
-def start(port: Optional[int] = None, root: Optional[os.PathLike | str] = None, timeout: float = 120) -> str:
+def start(port: Optional[int] = None, root: Optional[os.PathLike | str] = None, timeout: float = 300) -> str:
     """Start the studio in the background (or find it running) and return its URL."""
+    from .workspace.core import processes, servers
+
     store = _store(root)
-    state = _read_state(store)
-    if state:
-        return state["url"]
+    srv = _running(store)
+    if srv:
+        return srv.url
     port = default_port() if port is None else int(port)
     if not port_free(port):
         raise StudioError(f"port {port} on {HOST} is already in use by another program. Choose another: "
                           f"`dp100 studio --port 5001` or set {PORT_ENV}=5001.")
     url = f"http://{HOST}:{port}"
     log_path = store.root / LOG_FILE
-    with open(log_path, "w", encoding="utf-8") as log:
-        proc = subprocess.Popen(command(store, port), stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)  # own group: stop() ends it all
-    (store.root / STATE_FILE).write_text(json.dumps({"pid": proc.pid, "port": port, "url": url}), encoding="utf-8")
-    store.hold(f"{HOLD_PURPOSE} at {url}", pid=proc.pid)
+    log_path.write_bytes(b"")
+    # Detached (double fork, own session): never an unreaped child of a kernel, and stop() ends its whole group.
+    pid = processes.spawn_detached(command(store, port), log=log_path, cwd=store.root,
+                                   env=processes.package_env(SERVER_ENV))
+    servers.record(store, SERVER, SERVER, pid, port, info={"log": str(log_path)})
+    store.hold(f"{HOLD_PURPOSE} at {url}", pid=pid)  # `dp100 reset` refuses while it runs
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            _forget(store, proc.pid, url)
-            raise StudioError(f"mlflow server exited with code {proc.returncode} before it was ready. "
-                              f"Last lines of {log_path}:\n{_tail(log_path)}")
+        if not processes.pid_alive(pid):
+            _forget(store, pid, url)
+            raise StudioError(f"mlflow server exited before it was ready. Last lines of {log_path}:\n"
+                              f"{_tail(log_path)}")
         if _healthy(url):
             return url
         time.sleep(0.5)
-    _terminate(proc.pid)
-    _forget(store, proc.pid, url)
+    servers.stop(store, SERVER)
+    _forget(store, pid, url)
     raise StudioError(f"mlflow server did not answer on {url} within {timeout:.0f} s; it was stopped. "
                       f"Last lines of {log_path}:\n{_tail(log_path)}")
 
 
-def _terminate(pid: int, grace: float = 10) -> None:
-    """SIGTERM the server's process group (mlflow runs uvicorn in a child), SIGKILL after `grace` s."""
-    from .workspace.core.store import pid_alive
-
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(pid, sig)
-        except (ProcessLookupError, PermissionError):
-            return
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
-            try:  # reap it when it is our child, so it does not linger as a zombie
-                os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
-            if not pid_alive(pid):
-                return
-            time.sleep(0.2)
-
-
 def _forget(store, pid: int, url: str) -> None:
-    (store.root / STATE_FILE).unlink(missing_ok=True)
+    from .workspace.core import servers
+
+    servers.forget(store, SERVER)
     store.release(f"{HOLD_PURPOSE} at {url}", pid=pid)
 
 
 def stop(root: Optional[os.PathLike | str] = None) -> bool:
-    """Stop the studio this store started; False when none was running."""
+    """Stop the studio this store started (SIGTERM to its process group, SIGKILL after a grace); False if none."""
+    from .workspace.core import servers
+
     store = _store(root)
-    state = _read_state(store)
-    if not state:
+    srv = _running(store)
+    if not srv:
         return False
-    _terminate(int(state["pid"]))
-    _forget(store, int(state["pid"]), state["url"])
+    servers.stop(store, SERVER)
+    _forget(store, srv.pid, srv.url)
     return True
 
 
 def serve(port: Optional[int] = None, root: Optional[os.PathLike | str] = None) -> int:
-    """Foreground: start, print the URL, wait for Ctrl-C, stop."""
+    """Foreground: start, print the URL, wait; Ctrl-C, `kill` (SIGTERM) or closing the terminal (SIGHUP) stop it."""
     url = start(port=port, root=root)
-    print(f"Studio (MLflow UI) for the local workspace: {url}\n"
+    store = _store(root)
+    print(f"Studio (MLflow UI) for the local workspace: {start_url(store)}\n"
           "On Azure the same runs, metrics and models are in Azure ML studio (ml.azure.com). Ctrl-C stops it.",
           flush=True)
-    store = _store(root)
+
+    def on_signal(signum, _frame):
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, on_signal)
     try:
-        while _read_state(store):
+        while status(root) == url:
             time.sleep(1)
         print("The studio server stopped.", file=sys.stderr)
         return 1

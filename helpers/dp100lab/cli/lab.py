@@ -101,6 +101,9 @@ def run(args) -> int:
               "listens on 127.0.0.1 only.", file=sys.stderr)
     print(f"Starting JupyterLab on {HOST}:{port} (only this machine can reach it)…", flush=True)
     proc = subprocess.Popen(cmd, cwd=root, env={**os.environ, "JUPYTER_TOKEN": token})
+    from .. import studio
+
+    had_studio = bool(studio.status())  # a studio the learner started stays; the one we start stops with us
 
     def forward(signum, _frame):  # `kill` or a closed terminal stops JupyterLab (and its kernels) with us
         proc.send_signal(signal.SIGTERM)
@@ -112,8 +115,9 @@ def run(args) -> int:
         while proc.poll() is None and not _listening(port):
             time.sleep(0.3)
         if proc.poll() is None:
-            print(f"\n  Open notebook 00:  {notebook_url(port, token, root)}\n\n"
-                  "  Ctrl-C stops JupyterLab.\n", flush=True)
+            print(f"\n  Open notebook 00:  {notebook_url(port, token, root)}\n", flush=True)
+            _start_studio()
+            print("  Ctrl-C stops JupyterLab" + ("." if had_studio else " and the studio.") + "\n", flush=True)
         return proc.wait()
     except KeyboardInterrupt:  # Jupyter got the same Ctrl-C; make sure it ends
         proc.send_signal(signal.SIGINT)
@@ -122,3 +126,18 @@ def run(args) -> int:
         except subprocess.TimeoutExpired:
             proc.terminate()
             return proc.wait()
+    finally:
+        if not had_studio:
+            studio.stop()
+
+
+def _start_studio() -> None:
+    """The studio beside JupyterLab, so the job links that notebooks print open a page."""
+    from .. import studio
+
+    try:
+        studio.start()
+    except studio.StudioError as exc:
+        print(f"  The studio did not start ({exc}); job links need `dp100 studio`.", file=sys.stderr, flush=True)
+        return
+    print(f"  Studio (job links): {studio.start_url(studio._store())}", flush=True)

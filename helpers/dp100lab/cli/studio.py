@@ -8,7 +8,9 @@ import sys
 def register(subparsers) -> None:
     parser = subparsers.add_parser("studio", help="open the MLflow UI on the local store (127.0.0.1)",
                                    description="Serve the MLflow UI over the local workspace's runs and models, "
-                                   "bound to 127.0.0.1. Port: --port, else $DP100LAB_STUDIO_PORT, else 5000.")
+                                   "bound to 127.0.0.1, opening the runs in the model-training view. "
+                                   "Port: --port, else $DP100LAB_STUDIO_PORT, else 5000. In the foreground, "
+                                   "Ctrl-C, `kill` or closing the terminal stops it.")
     parser.add_argument("--port", type=int, default=None, help="port on 127.0.0.1")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--background", action="store_true", help="start it, print the URL and return")
@@ -29,8 +31,9 @@ def run(args) -> int:
             print(url or "No studio is running for this store. Start one with `dp100 studio`.")
             return 0 if url else 1
         if args.background:
-            url = studio.start(port=args.port)
-            print(f"Studio (MLflow UI): {url}  — stop it with `dp100 studio --stop`.")
+            studio.start(port=args.port)
+            print(f"Studio (MLflow UI): {studio.start_url(studio._store())}\n"
+                  "It keeps running in the background; stop it with `dp100 studio --stop`.")
             return 0
         return studio.serve(port=args.port)
     except studio.StudioError as exc:
