@@ -1,0 +1,116 @@
+"""Batch endpoints, written as Microsoft's SDK v2 samples write them (how-to-use-batch-model-deployments):
+a custom scoring script's init()/run(mini_batch), Azure's retry and error-threshold semantics, the score output."""
+import time
+
+import pytest
+from azure.ai.ml import Input
+from azure.ai.ml.constants import AssetTypes, BatchDeploymentOutputAction
+from azure.ai.ml.entities import (AmlCompute, BatchEndpoint, BatchRetrySettings, CodeConfiguration, Environment,
+                                  Model, ModelBatchDeployment, ModelBatchDeploymentSettings)
+from azure.core.exceptions import HttpResponseError
+
+EP = "tst-batch"
+
+
+@pytest.fixture(scope="module")
+def batch(workspace):
+    ml_client, root = workspace
+    ml_client.compute.begin_create_or_update(AmlCompute(name="batch-cluster", size="Standard_DS3_v2",
+                                                        min_instances=0, max_instances=2)).result()
+    model = ml_client.models.create_or_update(Model(name="batch-weights", path="weights"))
+    ml_client.batch_endpoints.begin_create_or_update(BatchEndpoint(name=EP, description="test")).result()
+    return ml_client, root, model
+
+
+def _deploy(ml_client, model, name, **settings):
+    base = dict(mini_batch_size=1, instance_count=1, max_concurrency_per_instance=2, error_threshold=-1,
+                output_action=BatchDeploymentOutputAction.APPEND_ROW, output_file_name="predictions.csv",
+                retry_settings=BatchRetrySettings(max_retries=2, timeout=5), logging_level="info")
+    base.update(settings)
+    d = ModelBatchDeployment(name=name, endpoint_name=EP, model=model, compute="batch-cluster",
+                             code_configuration=CodeConfiguration(code="batch_src", scoring_script="batch_score.py"),
+                             environment=Environment(image="mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04"),
+                             settings=ModelBatchDeploymentSettings(**base))
+    return ml_client.batch_deployments.begin_create_or_update(d).result()
+
+
+def _files(root, name, contents):
+    folder = root / name
+    folder.mkdir(exist_ok=True)
+    for i, text in enumerate(contents):
+        (folder / f"f{i:02d}.txt").write_text(text)
+    return folder
+
+
+def _wait(ml_client, name, timeout=600):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        row = ml_client.store.get_job(name)
+        if row["status"] in ("Completed", "Failed", "Canceled"):
+            return row
+        time.sleep(0.5)
+    raise AssertionError(f"batch job {name} did not finish")
+
+
+def test_no_default_deployment_is_refused(batch):
+    ml_client, root, _ = batch
+    with pytest.raises(HttpResponseError, match="no default deployment"):
+        ml_client.batch_endpoints.invoke(endpoint_name=EP, input=Input(type=AssetTypes.URI_FOLDER, path=str(root)))
+
+
+def test_malformed_file_counts_against_threshold_and_the_rest_is_scored(batch, tmp_path):
+    ml_client, root, model = batch
+    dep = _deploy(ml_client, model, "custom")
+    assert isinstance(dep, ModelBatchDeployment) and dep.settings.mini_batch_size == 1
+    ep = ml_client.batch_endpoints.get(EP)
+    ep.defaults.deployment_name = "custom"
+    ml_client.batch_endpoints.begin_create_or_update(ep).result()
+    data = _files(root, "mixed", ["1 2", "3 4", "not numbers", "5 6", "7"])
+    job = ml_client.batch_endpoints.invoke(endpoint_name=EP, input=Input(type=AssetTypes.URI_FOLDER, path=str(data)))
+    row = _wait(ml_client, job.name)
+    assert row["status"] == "Completed"
+    assert ml_client.jobs.get(job.name).name == job.name
+    ml_client.jobs.download(name=job.name, output_name="score", download_path=str(tmp_path))
+    lines = (tmp_path / "named-outputs" / "score" / "predictions.csv").read_text().splitlines()
+    assert lines == ["f00.txt,3.0", "f01.txt,7.0", "f03.txt,11.0", "f04.txt,7.0"]
+    result = (ml_client.store.job_dir(job.name) / "user_logs" / "logs" / "job_result.txt").read_text()
+    assert "4 of 5 files scored, 1 failed" in result
+    assert job.name in [j.name for j in ml_client.batch_endpoints.list_jobs(EP)]
+
+
+def test_error_threshold_stops_the_job(batch):
+    ml_client, root, model = batch
+    _deploy(ml_client, model, "strict", error_threshold=0, max_concurrency_per_instance=1)
+    data = _files(root, "bad", ["x", "1", "2"])
+    job = ml_client.batch_endpoints.invoke(endpoint_name=EP, deployment_name="strict",
+                                           input=Input(type=AssetTypes.URI_FOLDER, path=str(data)))
+    row = _wait(ml_client, job.name)
+    assert row["status"] == "Failed" and "error_threshold" in row["error"]
+
+
+def test_killed_worker_is_retried_and_timeouts_fail_after_retries(batch, tmp_path):
+    ml_client, root, model = batch
+    data = _files(root, "faults", ["1 1", "KILL 2", "SLEEP", "4 4"])
+    (data / "f01.txt").write_text("KILL")  # the worker is SIGKILLed on this file's first attempt only
+    _deploy(ml_client, model, "faulty", retry_settings=BatchRetrySettings(max_retries=1, timeout=3))
+    job = ml_client.batch_endpoints.invoke(endpoint_name=EP, deployment_name="faulty",
+                                           input=Input(type=AssetTypes.URI_FOLDER, path=str(data)))
+    row = _wait(ml_client, job.name)
+    assert row["status"] == "Completed"
+    jd = ml_client.store.job_dir(job.name)
+    log = (jd / "user_logs" / "std_log.txt").read_text()
+    assert "died" in log and "timed out" in log
+    errors = (jd / "user_logs" / "logs" / "job_error.txt").read_text()
+    assert "mini-batch 2" in errors  # the sleeping file, after its retry
+    assert (jd / "user_logs" / "logs" / "user" / "entry_script_log" / "0" / "process000.log.txt").exists()
+
+
+def test_summary_only_writes_no_predictions(batch, tmp_path):
+    ml_client, root, model = batch
+    _deploy(ml_client, model, "summary", output_action=BatchDeploymentOutputAction.SUMMARY_ONLY)
+    data = _files(root, "ok", ["1", "2"])
+    job = ml_client.batch_endpoints.invoke(endpoint_name=EP, deployment_name="summary",
+                                           input=Input(type=AssetTypes.URI_FOLDER, path=str(data)))
+    assert _wait(ml_client, job.name)["status"] == "Completed"
+    ml_client.jobs.download(name=job.name, output_name="score", download_path=str(tmp_path))
+    assert not list((tmp_path / "named-outputs" / "score").glob("*.csv"))
