@@ -232,3 +232,11 @@ def test_block_headers_keep_their_body(repo):
         "        pass\n"
         "    elif ...:  # YOUR CODE HERE\n"
         "        pass")
+
+
+def test_force_regenerates_an_edited_lab(repo, capsys):
+    build.main(["--root", str(repo)])
+    lab_path = repo / "labs" / "01_tiny.ipynb"
+    lab_path.write_text(lab_path.read_text().replace("x = ...", "x = 2 + 2", 1))
+    assert build.main(["--root", str(repo), "--force"]) == 0
+    assert "x = ...  # YOUR CODE HERE" in lab_path.read_text() and "kept" not in capsys.readouterr().out

@@ -344,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dp100lab.labs.build", description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="do not write; exit 1 if labs/ is out of date")
     parser.add_argument("--root", type=Path, default=None, help="repository root (default: the one with solutions/)")
+    parser.add_argument("--force", action="store_true",
+                        help="maintainers: overwrite labs/ even where it differs from the last build (learner edits lost)")
     args = parser.parse_args(argv)
     repo = Repo((args.root or default_root()).resolve())
     labs, errors = generate(repo)
@@ -369,10 +371,11 @@ def main(argv: list[str] | None = None) -> int:
     if not labs:
         print(f"0 labs in {repo.labs}.")
         return 0
-    changed, kept = protect.write(repo.root, repo.labs / MANIFEST, labs, _existing_labs(repo), is_lab=_is_lab)
+    changed, kept = protect.write(repo.root, repo.labs / MANIFEST, labs, _existing_labs(repo), is_lab=_is_lab,
+                                   force=args.force)
     for rel in kept:
         print(f"kept {rel}: it has your edits (or outputs from running it), so it was not overwritten. To get the "
-              f"new version, rename or move your copy and run `make labs` again.")
+              f"new version, rename or move your copy and run `make labs` again (maintainers: --force).")
     print(f"{count} labs ({changed} files written{f', {len(kept)} kept' if kept else ''}) in {repo.labs}.")
     return 0
 

@@ -45,14 +45,14 @@ def _learner_changed(root: Path, path: Path, previous: dict[str, str] | None, is
 
 
 def write(root: Path, manifest: Path, labs: dict[Path, bytes], existing: list[Path],
-          is_lab: Callable[[Path], bool]) -> tuple[int, list[str]]:
-    """Write generated files, keeping any a learner changed; returns (files written, kept paths)."""
+          is_lab: Callable[[Path], bool], force: bool = False) -> tuple[int, list[str]]:
+    """Write generated files, keeping any a learner changed (unless force); returns (files written, kept paths)."""
     previous = _previous_manifest(manifest)
     changed, kept = 0, []
     for path, content in labs.items():
         if path.exists() and path.read_bytes() == content:
             continue
-        if path.exists() and _learner_changed(root, path, previous, is_lab):
+        if path.exists() and not force and _learner_changed(root, path, previous, is_lab):
             kept.append(path.relative_to(root).as_posix())
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,7 +64,7 @@ def write(root: Path, manifest: Path, labs: dict[Path, bytes], existing: list[Pa
         rel = path.relative_to(root).as_posix()
         if previous is not None and rel not in previous:
             continue  # a file the learner added (their own script or YAML): not ours to remove
-        if _learner_changed(root, path, previous, is_lab):
+        if not force and _learner_changed(root, path, previous, is_lab):
             kept.append(rel)
             continue
         path.unlink()  # generated before, its source is gone from solutions/: stale
