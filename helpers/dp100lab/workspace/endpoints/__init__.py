@@ -6,3 +6,16 @@ routing.py (Azure's traffic rules, the router's config), router.py (the endpoint
 mlflow_score.py (the no-code scoring of MLflow models), batch_endpoints.py / batch_deployments.py
 (ml_client.batch_endpoints / batch_deployments; the job itself is jobs/kinds/batch_scoring.py).
 """
+
+
+def traffic_counts(ml_client, endpoint_name: str) -> dict:
+    """Requests the local endpoint's router has sent to each deployment: {"live", "mirrored", "targeted", "status"}.
+    (On Azure the same numbers are in the endpoint's metrics in studio, split by deployment.)"""
+    import json
+
+    from .routing import counts_path, endpoint_dir
+
+    try:
+        return json.loads(counts_path(endpoint_dir(ml_client.store, endpoint_name)).read_text())
+    except (OSError, ValueError):
+        return {"live": {}, "mirrored": {}, "targeted": {}, "status": {}}
