@@ -52,7 +52,12 @@ def _local_table(client: Any, job: Any, value: Any, what: str) -> Optional[str]:
 def _columns(path: str) -> list[str]:
     import mltable
 
-    return list(mltable.load(path).take(5).to_pandas_dataframe().columns)
+    try:
+        return list(mltable.load(path).take(5).to_pandas_dataframe().columns)
+    except Exception as e:  # rslex's own message is long; keep its last line
+        raise invalid(f"The MLTable at {path} could not be read: {str(e).strip().splitlines()[-1]}. Check the paths in "
+                      f"its MLTable file: a relative path must stay valid where the asset is stored (save it with "
+                      f"colocated=True to keep the data inside the folder).", kind="job") from e
 
 
 def prepare(client: Any, job: Any, name: str, job_dir: Path) -> Prepared:
