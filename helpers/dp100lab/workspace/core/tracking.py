@@ -94,10 +94,27 @@ def use_in_this_process(store: Any) -> str:
     return store.mlflow_tracking_uri
 
 
-def studio_url(experiment_id: str, run_id: str) -> str:
-    """The run's page in the local studio (the MLflow UI started by `dp100 studio`, bound to 127.0.0.1)."""
-    port = os.environ.get("DP100LAB_STUDIO_PORT") or DEFAULT_STUDIO_PORT
-    return f"http://127.0.0.1:{port}/#/experiments/{experiment_id}/runs/{run_id}"
+def studio_url(experiment_id: str, run_id: str, store: Any = None) -> str:
+    """The run's page in the local studio (MLflow UI on 127.0.0.1): its real port when it runs, model-training view."""
+    from ... import studio  # dp100lab.studio, imported late: it imports the store
+
+    return studio.run_url(experiment_id, run_id, store.root if store is not None else None)
+
+
+_studio_noted: set = set()
+
+
+def note_studio_once(store: Any) -> None:
+    """Once per process, when a job link is shown while no studio runs: say how to open it."""
+    from ... import studio
+    from .errors import note
+
+    if store.root in _studio_noted:
+        return
+    _studio_noted.add(store.root)
+    line = studio.not_running_note(store.root)
+    if line:
+        note(line)
 
 
 def experiment_id(store: Any, experiment_name: str) -> str:
@@ -105,8 +122,11 @@ def experiment_id(store: Any, experiment_name: str) -> str:
     exp = sql.get_experiment_by_name(experiment_name)
     if exp:
         return exp.experiment_id
-    try:
-        return sql.create_experiment(experiment_name)
+    from mlflow.entities import ExperimentTag
+
+    try:  # MLflow 3's UI opens a model-training experiment on its runs (untagged ones may open the GenAI view)
+        return sql.create_experiment(experiment_name,
+                                     tags=[ExperimentTag("mlflow.experimentKind", "custom_model_development")])
     except Exception:  # another process created it first
         return sql.get_experiment_by_name(experiment_name).experiment_id
 

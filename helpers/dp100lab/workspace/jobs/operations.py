@@ -58,7 +58,7 @@ class JobOperations:
         local = spec.pop("_local", {})
         spec["properties"]["status"] = row["status"]
         if local.get("experiment_id") and row.get("run_id"):
-            url = tracking.studio_url(local["experiment_id"], row["run_id"])
+            url = tracking.studio_url(local["experiment_id"], row["run_id"], self._store)
             spec["properties"]["services"] = {"Studio": {"endpoint": url, "jobServiceType": "Studio"}}
         spec["systemData"] = {"createdBy": local.get("created_by", "local user"), "createdByType": "User",
                               "createdAt": row["created_at"], "lastModifiedAt": row["updated_at"]}
@@ -107,6 +107,7 @@ class JobOperations:
             return self._update_metadata(job, description=description, tags=tags)
         name = submit(self._client, job, skip_validation=skip_validation, description=description,
                       compute=compute, tags=tags, experiment_name=experiment_name)
+        tracking.note_studio_once(self._store)
         return self.get(name)
 
     def _update_metadata(self, job: Job, *, description: Optional[str], tags: Optional[dict]) -> Job:
