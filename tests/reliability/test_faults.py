@@ -21,7 +21,7 @@ def client(tmp_path):
     return LocalMLClient(tmp_path / "store", hold=False)
 
 
-def _wait(client, name, timeout=120):
+def _wait(client, name, timeout=600):
     end = time.monotonic() + timeout
     while client.jobs.get(name).status not in ("Completed", "Failed", "Canceled"):
         assert time.monotonic() < end, "job did not finish"
@@ -145,7 +145,7 @@ def test_large_snapshot_warns_and_amlignore_is_honoured(client, tmp_path, capsys
         f.truncate(110 * 10**6)  # sparse: costs no disk
     made = client.jobs.create_or_update(command(code=str(src), command="python train.py",
                                                 environment="AzureML-sklearn-1.5@latest"))
-    assert "Azure" in capsys.readouterr().out or True
+    assert "warns past 100 MB" in capsys.readouterr().out
     _wait(client, made.name)
     (src / ".amlignore").write_text("big.bin\n")
     capsys.readouterr()
@@ -175,7 +175,7 @@ def test_first_use_from_several_processes_at_once(tmp_path):
                               text=True) for _ in range(3)]
     names = []
     for p in procs:
-        out, err = p.communicate(timeout=300)
+        out, err = p.communicate(timeout=900)
         assert p.returncode == 0, err[-2000:]
         names.append(out.strip().splitlines()[-1])
     c = LocalMLClient(root, hold=False)
