@@ -25,6 +25,9 @@ def binding(value: Any) -> str:
         return ""
     if hasattr(value, "_data_binding"):
         return value._data_binding()
+    path = getattr(value, "path", None) if hasattr(value, "type") else None
+    if isinstance(path, str) and path.strip().startswith("${{"):  # a binding given as an Input's path
+        return path
     return str(value) if isinstance(value, str) else ""
 
 
