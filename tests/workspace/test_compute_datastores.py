@@ -40,7 +40,7 @@ def test_cluster_round_trip_and_notes(ml_client, capsys):
     assert ml_client.compute.get("cpu-cluster").id.endswith("/workspaces/local/computes/cpu-cluster")
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and "preempted" in out[0] and "between 0 and 2 node(s)" in out[0]
-    ml_client.compute.begin_create_or_update(AmlCompute(name="gpu-cluster", size="Standard_NC6s_v3",
+    ml_client.compute.begin_create_or_update(AmlCompute(name="gpu-cluster", size="Standard_NC4as_T4_v3",
                                                         max_instances=1)).result()
     assert "GPU size" in capsys.readouterr().out
     assert [c.name for c in ml_client.compute.list(compute_type="amlcompute")] == ["cpu-cluster", "gpu-cluster"]
@@ -98,7 +98,7 @@ def test_datastore_secrets_never_stored_or_printed(ml_client, capsys):
     blob = AzureBlobDatastore(name="raw_data", account_name="stdp100", container_name="raw",
                               credentials=AccountKeyConfiguration(account_key="S3CR3T-KEY=="))
     got = ml_client.datastores.create_or_update(blob)
-    sas = AzureDataLakeGen2Datastore(name="lake", account_name="stdp100", filesystem="fs")
+    sas = AzureDataLakeGen2Datastore(name="lake", account_name="stdp100", filesystem="lake")
     ml_client.datastores.create_or_update(sas)
     assert isinstance(got, AzureBlobDatastore) and got.container_name == "raw"
     assert isinstance(got.credentials, AccountKeyConfiguration) and got.credentials.account_key is None
@@ -108,7 +108,7 @@ def test_datastore_secrets_never_stored_or_printed(ml_client, capsys):
     db = b"".join(p.read_bytes() for p in ml_client.store.root.glob("registry.db*"))
     assert b"S3CR3T" not in db
     ml_client.datastores.create_or_update(AzureBlobDatastore(
-        name="sasstore", account_name="a", container_name="c", credentials=SasTokenConfiguration(sas_token="sv=XYZ")))
+        name="sasstore", account_name="stdp100", container_name="raw", credentials=SasTokenConfiguration(sas_token="sv=XYZ")))
     assert b"sv=XYZ" not in b"".join(p.read_bytes() for p in ml_client.store.root.glob("registry.db*"))
     ml_client.datastores.delete("raw_data")
     with pytest.raises(ResourceNotFoundError, match=r"'raw_data'.*existing: .*workspaceblobstore"):
@@ -139,3 +139,89 @@ def test_uri_forms_resolve_to_local_folders(ml_client):
     assert parse_asset_ref("azureml:diabetes@latest") == ("diabetes", None, "latest")
     with pytest.raises(ValidationException):
         parse_asset_ref("azureml:bad name")
+
+
+_TENANT = "00000000-0000-0000-0000-000000000000"
+
+
+def _every_kind():
+    from azure.ai.ml.entities import (AzureDataLakeGen1Datastore, AzureFileDatastore, CertificateConfiguration,
+                                      ServicePrincipalConfiguration)
+    return [
+        (AzureBlobDatastore(name="blob_key", account_name="stdp100", container_name="raw",
+                            credentials=AccountKeyConfiguration(account_key="KEY-1==")), "account_key", "KEY-1=="),
+        (AzureBlobDatastore(name="blob_sas", account_name="stdp100", container_name="raw", protocol="wasbs",
+                            credentials=SasTokenConfiguration(sas_token="sv=SAS-2")), "sas_token", "sv=SAS-2"),
+        (AzureFileDatastore(name="share_key", account_name="stdp100", file_share_name="notes",
+                            credentials=AccountKeyConfiguration(account_key="KEY-3==")), "account_key", "KEY-3=="),
+        (AzureDataLakeGen1Datastore(name="gen1_sp", store_name="adlsgen1", credentials=ServicePrincipalConfiguration(
+            tenant_id=_TENANT, client_id=_TENANT, client_secret="SP-SECRET-4")), "client_secret", "SP-SECRET-4"),
+        (AzureDataLakeGen2Datastore(name="gen2_cert", account_name="stdp100", filesystem="lake",
+                                    credentials=CertificateConfiguration(tenant_id=_TENANT, client_id=_TENANT,
+                                                                         certificate="CERT-5", thumbprint="ab12")),
+         "certificate", "CERT-5"),
+        (AzureDataLakeGen2Datastore(name="gen2_identity", account_name="stdp100", filesystem="lake"), None, None),
+    ]
+
+
+def test_every_datastore_kind_and_credential(ml_client, capsys):
+    for entity, field, secret in _every_kind():
+        got = ml_client.datastores.create_or_update(entity)
+        assert type(got) is type(entity) and got.name == entity.name
+        plain = ml_client.datastores.get(entity.name)
+        full = ml_client.datastores.get(entity.name, include_secrets=True)
+        assert type(plain.credentials) is type(full.credentials)
+        if field:  # emptied unless include_secrets=True, as Azure returns it; ids (tenant, thumbprint) kept
+            assert getattr(plain.credentials, field) is None and getattr(full.credentials, field) == secret
+    assert ml_client.datastores.get("gen2_cert").credentials.thumbprint == "ab12"
+    out = capsys.readouterr().out
+    assert "retired on 2024-02-29" in out and out.count("[local] Azure Data Lake Storage Gen1") == 1
+    stored = b"".join(p.read_bytes() for p in ml_client.store.root.glob("registry.db*"))
+    for _, _, secret in _every_kind():
+        if secret:
+            assert secret.encode() not in stored and secret not in out
+    assert {d.name for d in ml_client.datastores.list()} >= {e.name for e, _, _ in _every_kind()}
+    ml_client.datastores.delete("blob_key")
+    assert not list((ml_client.store.root / "keyvault").glob("datastore-blob_key*"))  # its secret went with it
+
+
+def test_onelake_datastore(ml_client):
+    from azure.ai.ml.entities import OneLakeConnectionArtifact, OneLakeDatastore
+    ds = OneLakeDatastore(name="fabric_lake", one_lake_workspace_name="sales-ws",
+                          artifact=OneLakeConnectionArtifact(name="lh", type="lake_house"))
+    assert isinstance(ml_client.create_or_update(ds), OneLakeDatastore)
+    assert ml_client.datastores.get("fabric_lake").one_lake_workspace_name == "sales-ws"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(account_name="https://stdp100.blob.core.windows.net", container_name="raw"), r"account_name='stdp100'"),
+    (dict(account_name="St_DP", container_name="raw"), "3-24 lowercase"),
+    (dict(account_name="stdp100", container_name="raw", credentials={"account_key": "k", "sas_token": "s"}),
+     "either an account key or a SAS token, not both"),
+    (dict(account_name="stdp100", container_name="Raw_Data"), "container"),
+    (dict(account_name="stdp100", container_name="raw", endpoint="https://core.windows.net"), "DNS suffix"),
+    (dict(account_name="stdp100", container_name="raw", protocol="abfss"), "https, wasbs"),
+])
+def test_bad_datastores_refused_in_one_line(ml_client, kwargs, message):
+    with pytest.raises(ValidationException, match=message) as e:
+        ml_client.datastores.create_or_update(AzureBlobDatastore(name="bad", **kwargs))
+    assert "\n" not in str(e.value)
+    with pytest.raises(ResourceNotFoundError):
+        ml_client.datastores.get("bad")
+
+
+def test_registered_datastore_paths_read_and_write(ml_client):
+    from dp100lab.workspace.assets.datastores import set_default_datastore
+    ml_client.datastores.create_or_update(AzureDataLakeGen2Datastore(name="lake", account_name="stdp100",
+                                                                     filesystem="curated"))
+    target = resolve_path(ml_client, "azureml://datastores/lake/paths/sales/2026.csv", must_exist=False)
+    target.parent.mkdir(parents=True)
+    target.write_text("a\n1\n")
+    assert resolve_path(ml_client, "azureml://datastores/lake/paths/sales/2026.csv").read_text() == "a\n1\n"
+    assert set_default_datastore(ml_client, "lake").name == "lake"
+    assert ml_client.datastores.get_default().name == "lake"
+    with pytest.raises(ValidationException, match="default datastore"):
+        ml_client.datastores.delete("lake")
+    set_default_datastore(ml_client, "workspaceblobstore")
+    ml_client.datastores.delete("lake")
+    assert target.exists()  # as on Azure, unregistering a datastore leaves its data alone
