@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from azure.ai.ml.entities import BatchDeployment, ModelBatchDeployment, PipelineComponentBatchDeployment
 
 from .. import _sdk
-from ..core.errors import invalid, note
+from ..core.errors import invalid
 from ..core.poller import LocalPoller
 from ..core.specs import arm_id
 from . import http_errors

@@ -129,7 +129,7 @@ class BatchEndpointOperations:
                  "code_dir": cc["code"] if cc else None,
                  "environment_variables": {**(dep.get("environment_variables") or {}),
                                            **(dep.get("settings") or {}).get("environment_variables", {})},
-                 "note": (f"[local] Azure would run this on {s['instance_count']} node(s) of compute '{compute}' "
+                 "note": (f"Azure would run this on {s['instance_count']} node(s) of compute '{compute}' "
                           f"(scaling from zero); here {s['instance_count'] * s['max_concurrency_per_instance']} "
                           f"local worker process(es).")}
         job = BatchScoringJob(batch=batch, experiment_name=kwargs.get("experiment_name") or endpoint,
@@ -137,6 +137,7 @@ class BatchEndpointOperations:
                               properties={"azureml.batchEndpoint": endpoint, "azureml.batchDeployment": dep["name"]})
         if kwargs.get("job_name"):
             job.name = kwargs["job_name"]
+        note(batch["note"])
         name = submit(self._client, job, skip_validation=True)
         return self._batch_job(name)
 

@@ -72,7 +72,7 @@ def run(store: Any, plan: Any) -> tuple[str, Optional[dict]]:
               f"process(es) ({cfg['instance_count']} instance(s) x {cfg['max_concurrency_per_instance']}), "
               f"error_threshold {threshold}, output_action {cfg['output_action']}.\n")
     if cfg.get("note"):
-        std.write(cfg["note"] + "\n")
+        std.write("[local] " + cfg["note"] + "\n")
     tally = {"done": 0, "failed_batches": 0, "failed_files": 0, "rows": 0, "stopped": False}
     bar = tqdm(total=len(tasks), file=std, ascii=True, mininterval=0.5, desc="mini-batches", unit="mb")
     errors = open(logs / "job_error.txt", "a")
