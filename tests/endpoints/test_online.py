@@ -256,3 +256,26 @@ def test_yaml_definitions_load_and_deploy(online, workspace):
         ml_client.online_endpoints.begin_regenerate_keys("tst-yaml", key_type="primary")
     ml_client.online_endpoints.begin_delete("tst-yaml").result()
     assert not servers.get(ml_client.store, state.router_name("tst-yaml"))
+
+
+def test_kubernetes_endpoint_is_recorded_with_one_line(online, capsys):
+    from azure.ai.ml.entities import KubernetesOnlineEndpoint
+
+    ml_client, _ = online
+    ep = ml_client.online_endpoints.begin_create_or_update(
+        KubernetesOnlineEndpoint(name="tst-k8s", compute="k8s-compute", auth_mode="key")).result()
+    assert isinstance(ep, KubernetesOnlineEndpoint) and ep.provisioning_state == "Succeeded"
+    assert "Kubernetes compute 'k8s-compute'" in capsys.readouterr().out
+    ep.mirror_traffic = {"any": 10}
+    with pytest.raises(HttpResponseError, match="Kubernetes"):
+        ml_client.online_endpoints.begin_create_or_update(ep).result()
+    ml_client.online_endpoints.begin_delete("tst-k8s").result()
+
+
+def test_swagger_uri_is_served_with_auth(online):
+    ml_client, _ = online
+    ep = ml_client.online_endpoints.get(EP)
+    assert requests.get(ep.openapi_uri, timeout=30).status_code == 401
+    key = ml_client.online_endpoints.get_keys(EP).primary_key
+    r = requests.get(ep.openapi_uri, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+    assert r.status_code == 200 and "paths" in r.json()
