@@ -214,4 +214,11 @@ class _Run:
 
 
 def run(store: Any, plan: Any) -> tuple[str, Optional[dict]]:
+    import threading
+
+    # the runner warms MLflow's import in a thread; this kind uses MLflow in-process at once (child runs), and two
+    # threads importing mlflow together can see it half-initialised: let that import finish first
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and thread.daemon:
+            thread.join(timeout=120)
     return _Run(store, plan).run()
