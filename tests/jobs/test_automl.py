@@ -18,7 +18,7 @@ from dp100lab.workspace.jobs.automl import featurize, settings
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
 
 
-def _wait(ml_client, name, timeout=300):
+def _wait(ml_client, name, timeout=900):  # a hang guard for loaded machines, not a timing assertion
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = ml_client.jobs.get(name)

@@ -33,7 +33,7 @@ def _job(src, metric="score", pause=0.0, steps=1):
                    environment="AzureML-sklearn-1.5@latest", inputs={"lr": 0.1, "depth": 1, "steps": steps})
 
 
-def _wait(ml_client, name, timeout=240):
+def _wait(ml_client, name, timeout=900):  # a hang guard for loaded machines, not a timing assertion
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = ml_client.jobs.get(name)
@@ -178,14 +178,14 @@ def test_a_killed_trial_fails_alone_and_the_sweep_finishes(ml_client, src):
     sweep.set_limits(max_concurrent_trials=2)
     returned = ml_client.jobs.create_or_update(sweep)
     victim = f"{returned.name}_0"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600
     while time.monotonic() < deadline:  # wait until the victim's script is running
         row = ml_client.store.get_job(victim)
         if row and row["status"] == "Running" and processes.role_alive(ml_client.store.job_dir(victim), "script"):
             break
         time.sleep(0.2)
     processes.kill_role(ml_client.store.job_dir(victim), "script", signal.SIGKILL)
-    done = _wait(ml_client, returned.name, timeout=300)
+    done = _wait(ml_client, returned.name)
     kids = _children(ml_client, returned.name)
     assert kids[victim].status == "Failed" and kids[f"{returned.name}_1"].status == "Completed"
     assert done.status == "Completed" and done.properties["best_child_run_id"] == f"{returned.name}_1"
