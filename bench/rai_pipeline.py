@@ -1,5 +1,5 @@
 """RAI pipeline time: each step of the azureml registry's RAI components (constructor, explanation, error analysis,
-counterfactual, causal, gather, score card) as the process its command starts, on loans.csv (400 train, 40 test
+counterfactual, causal, gather, score card) as the process its command starts, on loans.csv (400 train, 20 test
 rows), against a baseline process that imports pandas and scikit-learn and fits the same model. Reports each step's
 wall time and its ratio to the baseline, and the total (the tool steps run in parallel on Azure; summed here).
 
@@ -25,7 +25,7 @@ import pandas as pd, mlflow.sklearn
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.model_selection import train_test_split
 df = pd.read_csv(r"{data}").drop(columns=["applicant_id", "sex", "age_group", "group"])
-train, test = train_test_split(df, test_size=40, random_state=0)
+train, test = train_test_split(df, test_size=20, random_state=0)
 train = train.sample(400, random_state=0)
 m = GradientBoostingClassifier(n_estimators=60, max_depth=3, random_state=0).fit(train.drop(columns="approved"),
                                                                                train.approved)
