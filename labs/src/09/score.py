@@ -14,5 +14,7 @@ def init():
 
 
 def run(raw_data):
-    rows = json.loads(raw_data)["data"]
+    body = json.loads(raw_data)
+    # {"data": rows} or, like the MLflow deployment, {"input_data": {"columns": ..., "data": rows}}
+    rows = body["data"] if "data" in body else body["input_data"]["data"]
     return model.predict_proba(rows)[:, 1].round(3).tolist()

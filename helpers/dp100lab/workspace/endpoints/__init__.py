@@ -15,6 +15,10 @@ def traffic_counts(ml_client, endpoint_name: str) -> dict:
 
     from .routing import counts_path, endpoint_dir
 
+    if not hasattr(ml_client, "store"):  # a real MLClient: Azure keeps these numbers in the endpoint's metrics
+        from ..core.errors import note
+        note("on Azure, requests per deployment are in studio: the endpoint's Metrics tab (split by deployment).")
+        return {"live": {}, "mirrored": {}, "targeted": {}, "status": {}}
     try:
         return json.loads(counts_path(endpoint_dir(ml_client.store, endpoint_name)).read_text())
     except (OSError, ValueError):
