@@ -187,8 +187,11 @@ def test_every_datastore_kind_and_credential(ml_client, capsys):
 
 def test_onelake_datastore(ml_client):
     from azure.ai.ml.entities import OneLakeConnectionArtifact, OneLakeDatastore
-    ds = OneLakeDatastore(name="fabric_lake", one_lake_workspace_name="sales-ws",
-                          artifact=OneLakeConnectionArtifact(name="lh", type="lake_house"))
+    lake = OneLakeConnectionArtifact(name="lh", type="lake_house")
+    with pytest.raises(ValidationException, match="needs endpoint="):
+        ml_client.create_or_update(OneLakeDatastore(name="fabric_lake", one_lake_workspace_name="ws", artifact=lake))
+    ds = OneLakeDatastore(name="fabric_lake", one_lake_workspace_name="sales-ws", artifact=lake,
+                          endpoint="onelake.dfs.fabric.microsoft.com")
     assert isinstance(ml_client.create_or_update(ds), OneLakeDatastore)
     assert ml_client.datastores.get("fabric_lake").one_lake_workspace_name == "sales-ws"
 

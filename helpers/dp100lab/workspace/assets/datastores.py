@@ -19,11 +19,12 @@ from azure.ai.ml.entities import (
     AzureDataLakeGen1Datastore,
     AzureFileDatastore,
     Datastore,
+    OneLakeDatastore,
 )
 
 from . import secrets
 from ..core.errors import invalid, not_found, note
-from ..core.specs import from_row, to_spec
+from ..core.specs import check_loads, from_row, to_spec
 
 KIND = "datastore"
 DEFAULT_DATASTORE = "workspaceblobstore"
@@ -75,7 +76,10 @@ def _check(ds: Datastore) -> None:
                       f"digits, without https:// or .blob.core.windows.net (for example {field}='{guess or 'stdp100'}'"
                       f").", kind=KIND)
     endpoint = getattr(ds, "endpoint", None)
-    if endpoint and ("://" in endpoint or "/" in endpoint or "." not in endpoint):
+    if isinstance(ds, OneLakeDatastore) and not endpoint:  # required by the SDK's OneLake schema
+        raise invalid("OneLakeDatastore needs endpoint=, the OneLake DNS name, for example "
+                      "endpoint='onelake.dfs.fabric.microsoft.com'.", kind=KIND)
+    if endpoint and ds.type in _PROTOCOLS and ("://" in endpoint or "/" in endpoint or "." not in endpoint):
         raise invalid(f"endpoint '{endpoint}' must be the storage DNS suffix only, for example endpoint="
                       f"'core.windows.net' (no protocol, account or path).", kind=KIND)
     allowed = _PROTOCOLS.get(ds.type)
@@ -146,10 +150,12 @@ class DatastoreOperations:
             raise invalid("The datastore has no name: pass name='...' when you create it.", kind=KIND)
         _check(datastore)
         spec = to_spec(datastore)
-        creds = spec.get("credentials") or {}
+        check_loads(Datastore, spec)  # refuse what the SDK could not load back, before anything is kept
+        creds = dict(spec.get("credentials") or {})
         kind = _credential_kind(creds)
-        secrets.put(self._store, KIND, datastore.name, {k: creds.pop(k) for k in list(creds) if k in _SECRET_FIELDS})
+        hidden = {k: creds.pop(k) for k in list(creds) if k in _SECRET_FIELDS}
         spec["credentials"] = creds  # tenant/client ids stay, as Azure returns them; secrets never reach the store
+        secrets.put(self._store, KIND, datastore.name, hidden)
         row = self._store.get(KIND, datastore.name)
         labels = [lab for lab in (row["labels"] if row else []) if not lab.startswith("credentials:")]
         folder = self._store.datastore_path(datastore.name)
