@@ -57,12 +57,16 @@ def runs(client: Any, monitor: str) -> list[str]:
     return [j["name"] for j in reversed(jobs)]
 
 
+def status(job: Any) -> str:
+    """A job's status as studio shows it ("Completed"), whatever type the entity carries."""
+    return str(getattr(job.status, "value", job.status))
+
+
 def show(client: Any, job: Any, *, plot: bool = True) -> pd.DataFrame:
     """Print the run's signals as studio lists them (and plot the failing features); returns the table."""
     name = getattr(job, "name", job)
     table = signal_table(client, name)
-    status = client.jobs.get(name).status
-    print(f"monitoring run {name}: {status}")
+    print(f"monitoring run {name}: {status(client.jobs.get(name))}")
     for sig, part in table.groupby("signal", sort=False):
         failed = part[part.status == "Fail"]
         print(f"  {sig}: {'Fail' if len(failed) else 'Pass'} ({len(failed)} of {len(part)} over threshold)")
