@@ -95,11 +95,4 @@ def project(home):
     return Path.cwd()
 
 
-def wait_done(ml_client, name, timeout=300):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = ml_client.jobs.get(name)
-        if str(job.status) in TERMINAL:
-            return job
-        time.sleep(0.3)
-    raise AssertionError(f"job {name} still {ml_client.jobs.get(name).status} after {timeout}s")
+from pipeline_wait import wait_done  # noqa: E402,F401  (tests import it from pipeline_wait)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from azure.ai.ml import Input, Output, dsl, load_component, load_job
 
-from .conftest import wait_done
+from pipeline_wait import wait_done
 
 
 def _pipeline():
