@@ -142,3 +142,25 @@ def test_curated_environments_and_check_importable(ml_client, conda):
     assert "not-a-real-package-xyz (not installed)" in problems
     assert any(p.startswith("scikit-learn=1.2 (installed ") for p in problems)
     assert not any(p.startswith(("mlflow", "python", "pip")) for p in problems)
+
+
+def test_mltable_load_of_a_local_asset_uri(ml_client, tmp_path):
+    """mltable.load(f"azureml:/{asset.id}") and the long azureml://.../data/<n>/versions/<v> form read the local
+    asset (no Azure token); an unknown asset or a non-mltable asset says so."""
+    from azure.ai.ml.entities import Data
+    folder = tmp_path / "tbl"
+    folder.mkdir()
+    (folder / "a.csv").write_text("x,y\n1,2\n3,4\n")
+    (folder / "MLTable").write_text("paths:\n  - file: ./a.csv\ntransformations:\n  - read_delimited:\n"
+                                    "      delimiter: ','\n      header: all_files_same_headers\n")
+    asset = ml_client.data.create_or_update(Data(name="loans-table", path=str(folder), type="mltable"))
+    import mltable
+    assert mltable.load(f"azureml:/{asset.id}").to_pandas_dataframe()["y"].sum() == 6
+    long = "azureml://subscriptions/local/resourcegroups/local/workspaces/local/data/loans-table/versions/1"
+    assert mltable.load(long).to_pandas_dataframe().shape == (2, 2)
+    with pytest.raises(ResourceNotFoundError, match="'nope'.*loans-table"):
+        mltable.load(long.replace("loans-table", "nope"))
+    (tmp_path / "f.csv").write_text("x\n1\n")
+    ml_client.data.create_or_update(Data(name="plain", path=str(tmp_path / "f.csv"), type="uri_file"))
+    with pytest.raises(ValidationException, match="only load an MLTable"):
+        mltable.load(long.replace("loans-table", "plain"))

@@ -62,6 +62,11 @@ class DataOperations(VersionedAssetOperations):
     KIND, ENTITY = KIND, Data
     HINT = "Register it with ml_client.data.create_or_update(Data(...))."
 
+    def __init__(self, client: Any):
+        super().__init__(client)
+        from .mltable_local import install  # mltable.load("azureml://.../data/<n>/versions/<v>") reads this store
+        install(client)
+
     # ---- create ---------------------------------------------------------------------------------
     def _check_local(self, data: Data, path: Path) -> None:
         if not path.exists():
