@@ -99,7 +99,7 @@ class ScheduleOperations:
         row = self._row(name)
         spec = row["spec"]
         spec["enabled"] = enabled
-        spec["rest"]["properties"]["is_enabled"] = enabled
+        spec["rest"]["properties"]["isEnabled"] = enabled
         self._store.put(KIND, name, None, spec)
         if enabled:  # triggers while disabled are not missed ones: they were not meant to fire
             state = self._state(name)
@@ -143,10 +143,10 @@ class ScheduleOperations:
     def get(self, name: str, **kwargs: Any) -> Schedule:
         row = self._row(name)
         rest = copy.deepcopy(row["spec"]["rest"])
-        rest["properties"]["provisioning_state"] = "Succeeded"
-        rest["properties"]["is_enabled"] = row["spec"]["enabled"]
-        rest["system_data"] = {"created_by": "local user", "created_by_type": "User",
-                               "created_at": row["spec"]["created"], "last_modified_at": row["updated_at"]}
+        rest["properties"]["provisioningState"] = "Succeeded"  # wire (camelCase) names, as the service sends
+        rest["properties"]["isEnabled"] = row["spec"]["enabled"]
+        rest["systemData"] = {"createdBy": "local user", "createdByType": "User",
+                              "createdAt": row["spec"]["created"], "lastModifiedAt": row["updated_at"]}
         entity = _sdk.schedule_from_rest_dict(rest)
         state = self._state(name)
         extra = {"dp100lab.next_trigger_time": state.get("next") or "",

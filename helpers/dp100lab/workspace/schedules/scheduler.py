@@ -74,7 +74,7 @@ def tick(store: Store, row: dict, now: datetime, submit: Callable[[datetime], st
 
     rest = row["spec"]["rest"]
     trigger = _sdk.schedule_from_rest_dict({**rest, "properties": {**rest["properties"],
-                                                                   "provisioning_state": "Succeeded"}}).trigger
+                                                                   "provisioningState": "Succeeded"}}).trigger
     created = _parse(row["spec"]["created"])
     state_row = store.get(STATE, row["name"])
     state = dict(state_row["spec"]) if state_row else {}
