@@ -164,3 +164,14 @@ def test_mltable_load_of_a_local_asset_uri(ml_client, tmp_path):
     ml_client.data.create_or_update(Data(name="plain", path=str(tmp_path / "f.csv"), type="uri_file"))
     with pytest.raises(ValidationException, match="only load an MLTable"):
         mltable.load(long.replace("loans-table", "plain"))
+
+
+def test_get_takes_int_versions_as_azure_does(ml_client, tmp_path):
+    ml_client.environments.create_or_update(Environment(name="scoring-env", version="44",
+                                                        image="mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04"))
+    assert ml_client.environments.get("scoring-env", version=44).version == "44"
+    (tmp_path / "f.csv").write_text("x\n1\n")
+    ml_client.data.create_or_update(Data(name="tiny", path=str(tmp_path / "f.csv"), type=AssetTypes.URI_FILE))
+    assert ml_client.data.get("tiny", version=1).version == "1"
+    with pytest.raises(ResourceNotFoundError, match="'tiny' version '2'"):
+        ml_client.data.get("tiny", version=2)
