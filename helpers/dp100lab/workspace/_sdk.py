@@ -33,8 +33,15 @@ def job_to_rest_dict(job: Job) -> dict:
 
 
 def job_from_rest_dict(body: dict) -> Job:
-    """The entity the SDK builds from a job the service returned (Command, SweepJob, PipelineJob, ...)."""
-    return Job._from_rest_object(JobBase(body))
+    """The entity the SDK builds from a job the service returned (Command, SweepJob, PipelineJob, ...).
+
+    Some job types keep the REST enum as status (printing JobStatus.COMPLETED); studio and the CLI show the
+    plain string, so the entity gets the string."""
+    job = Job._from_rest_object(JobBase(body))
+    status = getattr(job, "_status", None)
+    if status is not None and type(status) is not str:
+        job._status = getattr(status, "value", str(status))
+    return job
 
 
 def node_to_job(node: Any) -> Job:
