@@ -93,7 +93,7 @@ def test_dp100_lab_url_opens_notebook_00_and_it_runs_clean(page, jupyter):
 
 def test_quiz_widget_answers_in_words_and_renders_markdown(page, jupyter):
     open_notebook(page, jupyter["url"], "00_start_here.ipynb")
-    quiz_cell = code_cell_indexes(page)[-1]
+    quiz_cell = next(i for i in code_cell_indexes(page) if "quiz(" in cells(page).nth(i).inner_text())
     cells(page).nth(quiz_cell).click()
     page.keyboard.press("Shift+Enter")
     button = page.get_by_role("button", name="Check answer").first
