@@ -70,10 +70,10 @@ def _run_once(ml_client, build, data: Path) -> tuple[float, int]:
 
     t0 = time.perf_counter()
     job = ml_client.jobs.create_or_update(build(Input(type="uri_file", path=str(data))))
-    while str(ml_client.jobs.get(job.name).status) not in ("Completed", "Failed", "Canceled"):
+    while ml_client.jobs.get(job.name).status not in ("Completed", "Failed", "Canceled"):  # a str enum
         time.sleep(0.2)
     elapsed = time.perf_counter() - t0
-    status = str(ml_client.jobs.get(job.name).status)
+    status = ml_client.jobs.get(job.name).status
     if status != "Completed":
         raise SystemExit(f"pipeline {job.name} ended {status}")
     reused = sum(c.properties.get("azureml.isreused") == "true" for c in ml_client.jobs.list(parent_job_name=job.name))

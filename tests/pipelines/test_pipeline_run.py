@@ -33,9 +33,9 @@ def test_pipeline_runs_steps_as_children_and_reuses_unchanged_ones(ml_client, pr
     first = ml_client.jobs.create_or_update(build(Input(type="uri_file", path="./raw.csv")), experiment_name="pl")
     assert type(first).__name__ == "PipelineJob"
     first = wait_done(ml_client, first.name)
-    assert str(first.status) == "Completed"
+    assert first.status == "Completed"
     kids = _children(ml_client, first.name)
-    assert set(kids) == {"prep_node", "train_node"} and all(str(k.status) == "Completed" for k in kids.values())
+    assert set(kids) == {"prep_node", "train_node"} and all(k.status == "Completed" for k in kids.values())
     assert all(k.properties.get("azureml.isreused") != "true" for k in kids.values())
     ml_client.jobs.download(first.name, output_name="pipeline_job_trained_model", download_path=tmp_path / "d1")
     assert (tmp_path / "d1/named-outputs/pipeline_job_trained_model/model.txt").read_text() == "model of 5 rows"
@@ -46,7 +46,7 @@ def test_pipeline_runs_steps_as_children_and_reuses_unchanged_ones(ml_client, pr
 
     second = wait_done(ml_client, ml_client.jobs.create_or_update(build(Input(type="uri_file", path="./raw.csv"))).name)
     kids2 = _children(ml_client, second.name)
-    assert str(second.status) == "Completed"
+    assert second.status == "Completed"
     assert {n: k.properties.get("azureml.reusedrunid") for n, k in kids2.items()} == \
         {n: k.name for n, k in kids.items()}  # each reused step points at the run it reuses
     ml_client.jobs.download(second.name, output_name="pipeline_job_trained_model", download_path=tmp_path / "d2")
@@ -75,9 +75,9 @@ def test_failed_step_fails_the_pipeline_and_independent_steps_continue(ml_client
         prep_data(raw_data=raw)
 
     job = wait_done(ml_client, ml_client.jobs.create_or_update(p(Input(type="uri_file", path="raw.csv"))).name)
-    assert str(job.status) == "Failed"
+    assert job.status == "Failed"
     kids = _children(ml_client, job.name)
-    statuses = {n: str(k.status) for n, k in kids.items()}
+    statuses = {n: k.status for n, k in kids.items()}
     assert sorted(statuses.values()) == ["Completed", "Failed"]  # continue_on_step_failure defaults to True
     err = json.loads(ml_client.store.get_job(job.name)["error"])["message"]
     assert "step" in err and "failed" in err
@@ -110,8 +110,8 @@ jobs:
     os.kill(pid, signal.SIGKILL)
     job = wait_done(ml_client, job.name)
     kids = _children(ml_client, job.name)
-    assert str(job.status) == "Failed"
-    assert str(kids["slow_step"].status) == "Failed" and str(kids["fast_step"].status) == "Completed"
+    assert job.status == "Failed"
+    assert kids["slow_step"].status == "Failed" and kids["fast_step"].status == "Completed"
 
 
 def test_nested_pipeline_component_runs_as_a_child_pipeline(ml_client, project, tmp_path):
@@ -129,7 +129,7 @@ def test_nested_pipeline_component_runs_as_a_child_pipeline(ml_client, project, 
         return {"final": sub.outputs.model}
 
     job = wait_done(ml_client, ml_client.jobs.create_or_update(outer(Input(type="uri_file", path="raw.csv"))).name)
-    assert str(job.status) == "Completed"
+    assert job.status == "Completed"
     kids = _children(ml_client, job.name)
     assert type(kids["sub"]).__name__ == "PipelineJob"
     assert [c.display_name for c in ml_client.jobs.list(parent_job_name=kids["sub"].name)] == ["t"]
