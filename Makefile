@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test course labs solutions bench doctor setup clean help
+.PHONY: lab test test-course course labs solutions bench doctor setup clean help
 
 help:
 	@echo "make lab     set everything up, then open JupyterLab on notebook 00 (127.0.0.1)"
@@ -40,8 +40,12 @@ lab: setup
 # One pytest run: unit/integration tests, then nbval on the executed solutions, in a throwaway store.
 test: setup
 	$(BIN)/python -m dp100lab.labs.build --check
-	env -u MPLBACKEND DP100LAB_HOME=$$(mktemp -d) $(BIN)/python -m pytest -q tests solutions \
+	env -u MPLBACKEND DP100LAB_HOME=$$(mktemp -d) $(BIN)/python -m pytest -q tests solutions -m "not course" \
 	  --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
+
+# The long check: every teaching notebook and solution, then every blank lab, in one store (no lab passes by accident).
+test-course: setup
+	env -u MPLBACKEND DP100LAB_HOME=$$(mktemp -d) $(BIN)/python -m pytest -q -m course tests/notebooks
 
 course: setup
 	$(BIN)/dp100 course

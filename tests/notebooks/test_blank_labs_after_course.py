@@ -7,6 +7,8 @@ and each notebook runs once (about the time of the course for these modules).
 """
 from pathlib import Path
 
+import pytest
+
 from dp100lab.labs.execute import run_notebook, stage_copy
 from dp100lab.labs.grade import format_grade, grade
 
@@ -19,6 +21,7 @@ def _names(folder: str) -> list[str]:
     return sorted(p.name for p in (ROOT / folder).glob("[0-9][0-9]_*.ipynb") if p.name[:2] in MODULES)
 
 
+@pytest.mark.course  # runs every module's notebooks (long): `make test-course`, not `make test`
 def test_blank_labs_fail_every_check_after_notebooks_and_solutions_ran(tmp_path):
     env = {"DP100LAB_HOME": str(tmp_path / "home")}
     staged = {}

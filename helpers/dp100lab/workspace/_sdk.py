@@ -7,7 +7,9 @@ here and nowhere else: when a pin upgrade moves one, the contract test names the
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from azure.ai.ml._file_utils.file_utils import traverse_up_path_and_find_file  # noqa: F401  (connect.py)
 from azure.ai.ml._restclient.arm_ml_service.models import JobBase
@@ -27,6 +29,20 @@ MEMBERS = {"Job": ("_from_rest_object", "_to_rest_object", "_validate"), "BaseNo
            "Resource": ("_to_dict", "_load"), "Component": ("_validate",)}
 
 
+@contextmanager
+def quiet_experimental() -> Iterator[None]:
+    """The SDK warns "This is an experimental class" whenever such an entity is built. When the local workspace
+    rebuilds a stored entity the learner did not write that code, so the warning is noise there (and only there:
+    a learner's own use of an experimental class still warns, as on Azure)."""
+    logger = logging.getLogger("azure.ai.ml._utils._experimental")
+    before = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
 def job_to_rest_dict(job: Job) -> dict:
     """The REST body the SDK would send for `job` (what the service stores)."""
     return job._to_rest_object().as_dict()
@@ -37,7 +53,8 @@ def job_from_rest_dict(body: dict) -> Job:
 
     Some job types keep the REST enum as status (printing JobStatus.COMPLETED); studio and the CLI show the
     plain string, so the entity gets the string."""
-    job = Job._from_rest_object(JobBase(body))
+    with quiet_experimental():
+        job = Job._from_rest_object(JobBase(body))
     status = getattr(job, "_status", None)
     if status is not None and type(status) is not str:
         job._status = getattr(status, "value", str(status))
@@ -61,7 +78,8 @@ def entity_to_dict(entity: Any) -> dict:
 
 
 def entity_load(cls: type, data: dict) -> Any:
-    return cls._load(data=data)
+    with quiet_experimental():
+        return cls._load(data=data)
 
 
 def validate_component(component: Any) -> Any:
