@@ -45,7 +45,8 @@ def quiet_experimental() -> Iterator[None]:
 
 def job_to_rest_dict(job: Job) -> dict:
     """The REST body the SDK would send for `job` (what the service stores)."""
-    return job._to_rest_object().as_dict()
+    with quiet_experimental():
+        return job._to_rest_object().as_dict()
 
 
 def job_from_rest_dict(body: dict) -> Job:
@@ -74,7 +75,8 @@ def validate_job(job: Job) -> None:
 
 
 def entity_to_dict(entity: Any) -> dict:
-    return entity._to_dict()
+    with quiet_experimental():
+        return entity._to_dict()
 
 
 def entity_load(cls: type, data: dict) -> Any:
