@@ -130,10 +130,15 @@ def test_yaml_job_round_trip(ml_client, src, tmp_path, capsys):
     assert fetched.status == "Completed" and fetched.command == "python train.py ${{inputs.word}}"
 
 
-def test_later_job_kinds_say_which_module_brings_them(ml_client):
-    from azure.ai.ml.sweep import Choice
+def test_job_types_that_need_azure_say_so_in_one_line(ml_client):
+    from azure.ai.ml import spark
+    from azure.ai.ml.exceptions import ValidationException
 
-    job = command(command="python train.py --c ${{inputs.c}}", environment="AzureML-sklearn-1.5@latest", inputs={"c": 1.0})
-    sweep = job(c=Choice([0.1, 1.0])).sweep(primary_metric="accuracy", goal="maximize", sampling_algorithm="random")
-    with pytest.raises(NotImplementedError, match="module 07"):
-        ml_client.jobs.create_or_update(sweep)
+    job = spark(code=".", entry={"file": "main.py"}, driver_cores=1, driver_memory="2g", executor_cores=1,
+                executor_memory="2g", executor_instances=1,
+                resources={"instance_type": "standard_e4s_v3", "runtime_version": "3.4"})
+    with pytest.raises(ValidationException, match="A spark job runs on Azure only: it needs serverless Spark"):
+        ml_client.jobs.create_or_update(job)
+    with pytest.raises(ValidationException, match="got a dict; the local workspace runs command job, sweep job"):
+        ml_client.jobs.create_or_update({"type": "command"})
+    assert list(ml_client.jobs.list()) == []  # nothing half-submitted

@@ -5,6 +5,7 @@ import mlflow
 from azure.ai.ml import Output, command
 from azure.ai.ml.entities import Command
 
+from dp100lab import studio
 from dp100lab.workspace.core import uris
 
 
@@ -42,7 +43,7 @@ def test_job_runs_to_completed_with_metrics_in_its_run(ml_client, src, tmp_path,
     assert returned.creation_context.created_at is not None
     run_id = ml_client.store.get_job(returned.name)["run_id"]
     assert returned.studio_url.startswith("http://127.0.0.1:5000/#/experiments/")
-    assert returned.studio_url.endswith(f"/runs/{run_id}")
+    assert returned.studio_url.endswith(f"/runs/{run_id}?{studio.VIEW}")  # MLflow's model-training view
 
     ml_client.jobs.stream(returned.name)
     out = capsys.readouterr().out

@@ -55,7 +55,9 @@ def _loader(schema: str):
     return LOADERS.get(kind), kind
 
 
-SPECS = _specs()
+# Specs named *broken* carry the deliberate mistakes of a module's "fix it" exercise: they must NOT load cleanly.
+BROKEN = [p for p in _specs() if "broken" in p.name]
+SPECS = [p for p in _specs() if p not in BROKEN]
 
 
 def test_course_ships_azure_ml_specs():
@@ -75,3 +77,11 @@ def test_spec_loads_with_azure_ai_ml(path: Path):
         assert entity.type in {"command", "sweep", "pipeline", "automl", "spark"}
     if loader is load_environment:
         assert entity.name and (entity.image or entity.build), "an environment needs an image or a build context"
+
+
+def test_deliberately_broken_job_spec_is_refused_by_the_sdk():
+    # module 05's exercise: the learner reads this error and fixes the input type (uri_files is not a type)
+    for path in (p for p in BROKEN if p.name == "job-broken.yml"):
+        with pytest.raises(Exception, match="uri_files"):
+            load_job(source=str(path))
+    assert any(p.name == "job-broken.yml" for p in BROKEN)

@@ -92,10 +92,13 @@ def test_mlflow_runs_and_artifacts_land_in_the_store(mlflow_home, monkeypatch, t
     assert mlflow.get_run(run.info.run_id).data.metrics["acc"] == 0.9
 
 
-def test_placeholder_groups_say_which_module(ml_client):
-    with pytest.raises(NotImplementedError, match=r"module 09 .* on Azure this would"):
+def test_endpoint_groups_refuse_a_wrong_entity_before_any_work(ml_client):
+    from azure.ai.ml.exceptions import ValidationException
+
+    with pytest.raises(ValidationException, match="expects a ManagedOnlineEndpoint or KubernetesOnlineEndpoint, got NoneType"):
         ml_client.online_endpoints.begin_create_or_update(None)
-    with pytest.raises(NotImplementedError, match="module 10"):
-        ml_client.batch_endpoints.list()
+    with pytest.raises(ValidationException, match="expects a BatchEndpoint, got dict"):
+        ml_client.batch_endpoints.begin_create_or_update({"name": "x"})
+    assert list(ml_client.batch_endpoints.list()) == []
     for attr in ("subscription_id", "resource_group_name", "workspace_name"):
         assert getattr(ml_client, attr) == "local"

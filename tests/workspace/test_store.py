@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from dp100lab.workspace.core import health
 from dp100lab.workspace.core import store as store_mod
 from dp100lab.workspace.core.store import Store
 
@@ -90,7 +91,7 @@ def test_corrupted_registry_is_moved_aside(home, capsys):
     db.write_bytes(b"this is not a database" * 100)
     s = Store(home)
     err = capsys.readouterr().err
-    assert "failed its integrity check" in err and "moved to" in err
+    assert "could not be used" in err and "moved to" in err and "nothing deleted" in err
     kept = list(home.glob("registry.db.corrupt-*"))
     assert kept and kept[0].read_bytes().startswith(b"this is not a database")
     assert s.get("data", "d") is None  # fresh registry...
@@ -124,7 +125,7 @@ def test_store_survives_process_killed_mid_write(home):
         proc.wait()
     store_mod._checked.clear()
     s = Store(home)
-    assert s._integrity_problem() is None
+    assert health.sqlite_problem(s.db_path) is None
     assert not list(home.glob("registry.db.corrupt-*"))
     for i in range(done + 1):
         assert s.get("data", f"d{i}", "1")["spec"]["i"] == i

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 from azure.ai.ml.entities import (
     AzureBlobDatastore,
+    AzureDataLakeGen2Datastore,
     AzureDataLakeGen1Datastore,
     AzureFileDatastore,
     Datastore,
@@ -46,7 +47,8 @@ _SECRET_FIELDS = {"account_key": "account_key", "sas_token": "sas_token", "clien
 # containers, file shares and Gen2 file systems 3-63 lowercase letters/digits/single hyphens
 _ACCOUNT_RE = re.compile(r"^[a-z0-9]{3,24}$")
 _CONTAINER_RE = re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-_PROTOCOLS = {"azure_blob": ("https", "wasbs"), "azure_data_lake_gen2": ("https", "abfss"), "azure_file": ("https",)}
+_PROTOCOLS = {AzureBlobDatastore: ("https", "wasbs"), AzureDataLakeGen2Datastore: ("https", "abfss"),
+              AzureFileDatastore: ("https",)}
 GEN1_NOTE = ("Azure Data Lake Storage Gen1 retired on 2024-02-29 (Microsoft lifecycle page): Azure can no longer "
              "reach a Gen1 store; register the data as AzureDataLakeGen2Datastore instead.")
 
@@ -76,13 +78,13 @@ def _check(ds: Datastore) -> None:
                       f"digits, without https:// or .blob.core.windows.net (for example {field}='{guess or 'stdp100'}'"
                       f").", kind=KIND)
     endpoint = getattr(ds, "endpoint", None)
+    allowed = _PROTOCOLS.get(type(ds))
     if isinstance(ds, OneLakeDatastore) and not endpoint:  # required by the SDK's OneLake schema
         raise invalid("OneLakeDatastore needs endpoint=, the OneLake DNS name, for example "
                       "endpoint='onelake.dfs.fabric.microsoft.com'.", kind=KIND)
-    if endpoint and ds.type in _PROTOCOLS and ("://" in endpoint or "/" in endpoint or "." not in endpoint):
+    if endpoint and allowed and ("://" in endpoint or "/" in endpoint or "." not in endpoint):
         raise invalid(f"endpoint '{endpoint}' must be the storage DNS suffix only, for example endpoint="
                       f"'core.windows.net' (no protocol, account or path).", kind=KIND)
-    allowed = _PROTOCOLS.get(ds.type)
     if allowed and getattr(ds, "protocol", "https") not in allowed:
         raise invalid(f"protocol '{ds.protocol}' is not valid for {type(ds).__name__}: use one of "
                       f"{', '.join(allowed)}.", kind=KIND)

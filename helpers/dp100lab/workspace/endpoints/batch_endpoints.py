@@ -49,12 +49,12 @@ class BatchEndpointOperations:
         return row
 
     def begin_create_or_update(self, endpoint: BatchEndpoint) -> LocalPoller:
+        if not isinstance(endpoint, BatchEndpoint):  # refused before any request, as the SDK does
+            raise invalid(f"batch_endpoints.begin_create_or_update expects a BatchEndpoint, got "
+                          f"{type(endpoint).__name__}.")
         return LocalPoller(lambda: self._create(endpoint))
 
     def _create(self, endpoint: BatchEndpoint) -> BatchEndpoint:
-        if not isinstance(endpoint, BatchEndpoint):
-            raise invalid(f"batch_endpoints.begin_create_or_update expects a BatchEndpoint, got "
-                          f"{type(endpoint).__name__}.")
         if not endpoint.name:
             raise invalid("The batch endpoint has no name: BatchEndpoint(name='my-batch-endpoint').")
         spec = json.loads(json.dumps(_sdk.entity_to_dict(endpoint), default=str))

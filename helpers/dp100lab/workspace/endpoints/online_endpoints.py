@@ -62,12 +62,12 @@ class OnlineEndpointOperations:
 
     # ---- create / update ---------------------------------------------------------------------------
     def begin_create_or_update(self, endpoint: OnlineEndpoint, *, local: bool = False) -> LocalPoller:
+        if not isinstance(endpoint, OnlineEndpoint):  # the SDK refuses this before any request, not at .result()
+            raise invalid(f"online_endpoints.begin_create_or_update expects a ManagedOnlineEndpoint or "
+                          f"KubernetesOnlineEndpoint, got {type(endpoint).__name__}.")
         return LocalPoller(lambda: self._create_or_update(endpoint))
 
     def _create_or_update(self, endpoint: OnlineEndpoint) -> OnlineEndpoint:
-        if not isinstance(endpoint, OnlineEndpoint):
-            raise invalid(f"online_endpoints.begin_create_or_update expects a ManagedOnlineEndpoint or "
-                          f"KubernetesOnlineEndpoint, got {type(endpoint).__name__}.")
         if not endpoint.name:
             raise invalid("The endpoint has no name: ManagedOnlineEndpoint(name='my-endpoint', auth_mode='key').",
                           error_type=ValidationErrorType.MISSING_FIELD)

@@ -57,10 +57,23 @@ def _load(kind: Kind) -> ModuleType:
         raise not_yet(kind.module_nn or "?", f"Submitting a {kind.what} to ml_client.jobs", kind.azure_would)
 
 
+# Job types Azure runs that need Azure's own services; the local workspace says so instead of guessing.
+AZURE_ONLY = {
+    "spark": "serverless Spark compute or an attached Synapse Spark pool",
+    "import": "a data import from an external source (a connection to Snowflake, Azure SQL or S3)",
+    "data_transfer": "Azure's data transfer service (copy, merge, import or export between stores)",
+}
+
+
 def row_for(entity: Any) -> Kind:
     for kind in TABLE:
         if isinstance(entity, kind.entities):
             return kind
+    needs = AZURE_ONLY.get(str(getattr(entity, "type", "") or ""))
+    if needs:
+        raise invalid(f"A {entity.type} job runs on Azure only: it needs {needs}, which this machine does not have. "
+                      f"Configure an Azure ML workspace to submit it; locally, do the same work in a command job.",
+                      kind="job")
     known = ", ".join(k.what for k in TABLE)
     raise invalid(f"ml_client.jobs.create_or_update got a {type(entity).__name__}; the local workspace runs {known} "
                   f"entities (azure.ai.ml.command(...), .sweep(...), automl.classification(...), @dsl.pipeline, or "
