@@ -105,3 +105,19 @@ def test_run_that_fails_midway_is_failed_and_keeps_earlier_signals(ml_client, tm
     out = results.signal_results(ml_client, job.name)
     assert list(out) == ["first"] and out["first"]["status"] in ("Pass", "Fail")
     assert "failed" in json.dumps(ml_client.store.get_job(job.name)["error"]).lower()
+
+
+def test_out_of_box_monitor_plans_azures_three_signals_with_default_thresholds(ml_client):
+    from dp100lab.workspace.monitoring.definition import plan_for
+
+    definition = MonitorDefinition(compute=ServerlessSparkCompute(instance_type="standard_e4s_v3",
+                                                                  runtime_version="3.3"),
+                                   monitoring_target=MonitoringTarget(ml_task="classification",
+                                                                      endpoint_deployment_id="azureml:loans:blue"))
+    plan = plan_for(ml_client, "oob", definition)
+    assert sorted(plan["signals"]) == ["data_drift", "data_quality", "prediction_drift"]
+    drift = plan["signals"]["prediction_drift"]
+    assert drift["production"]["ref"] == "azureml:loans-blue-model_outputs@latest"  # the deployment's collected data
+    assert drift["thresholds"] == {"numerical": ("normalized_wasserstein_distance", 0.1),
+                                   "categorical": ("jensen_shannon_distance", 0.1)}
+    assert all(s["alert_enabled"] for s in plan["signals"].values())

@@ -94,8 +94,8 @@ settings:
 inputs:
   raw: {type: uri_file, path: ./raw.csv}
 jobs:
-  slow_step: {type: command, component: ./slow.yml, inputs: {raw_data: ${{parent.inputs.raw}}}}
-  fast_step: {type: command, component: ./prep.yml, inputs: {raw_data: ${{parent.inputs.raw}}}}
+  slow_step: {type: command, component: ./slow.yml, inputs: {raw_data: "${{parent.inputs.raw}}"}}
+  fast_step: {type: command, component: ./prep.yml, inputs: {raw_data: "${{parent.inputs.raw}}"}}
 """)
     job = ml_client.jobs.create_or_update(load_job(source="p.yml"))
     from dp100lab.workspace.core import processes
@@ -118,7 +118,7 @@ def test_nested_pipeline_component_runs_as_a_child_pipeline(ml_client, project, 
     prep_data, train_model = load_component(source="prep.yml"), load_component(source="train.yml")
 
     @dsl.pipeline()
-    def inner(data):
+    def inner(data: Input):  # a pipeline component's inputs need a type, as the SDK checks
         t = train_model(training_data=data)
         return {"model": t.outputs.model_output}
 

@@ -144,7 +144,8 @@ def signal_plan(client: Any, name: str, sig: Any, target: dict) -> dict:
 
 def plan_for(client: Any, monitor_name: str, definition: Any, trigger: Any = None) -> dict:
     """The run plan of one monitoring run of `definition` (a MonitorDefinition)."""
-    from azure.ai.ml.entities import DataDriftSignal, DataQualitySignal, PredictionDriftSignal
+    from azure.ai.ml.entities import (DataDriftSignal, DataQualitySignal, PredictionDriftMetricThreshold,
+                                      PredictionDriftSignal)
 
     t = definition.monitoring_target
     target = {"ml_task": str(_val(getattr(t, "ml_task", None)) or "classification"),
@@ -161,7 +162,9 @@ def plan_for(client: Any, monitor_name: str, definition: Any, trigger: Any = Non
             raise invalid("A monitor without monitoring_signals needs monitoring_target.endpoint_deployment_id: "
                           "the out-of-box signals read the deployment's collected data.")
         sigs = {"data_drift": DataDriftSignal(alert_enabled=True),  # out-of-box monitors e-mail on any breach
-                "prediction_drift": PredictionDriftSignal(alert_enabled=True),
+                # thresholds left unset: signal_plan applies Azure's defaults (signals.DEFAULT_DRIFT)
+                "prediction_drift": PredictionDriftSignal(alert_enabled=True,
+                                                          metric_thresholds=PredictionDriftMetricThreshold()),
                 "data_quality": DataQualitySignal(alert_enabled=True)}
     freq = getattr(trigger, "frequency", None)
     interval = int(getattr(trigger, "interval", 1) or 1)

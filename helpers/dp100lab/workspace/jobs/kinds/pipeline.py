@@ -66,7 +66,7 @@ def prepare(client: Any, job: PipelineJob, name: str, job_dir: Path) -> Prepared
     resolve.resolve_inputs(client, job)  # local paths exist and are recorded absolute
     outputs = {}
     for out in (job.outputs or {}):
-        folder = uris.resolve_path(client.store, build.output_uri(settings, name, out), must_exist=False)
+        folder = uris.resolve_path(client.store, build.pipeline_output_uri(job, name, out), must_exist=False)
         folder.mkdir(parents=True, exist_ok=True)
         outputs[out] = str(folder)
     return Prepared(compute=default, outputs=outputs)

@@ -40,6 +40,14 @@ def output_uri(settings: Any, pipeline: str, output: str) -> str:
     return uris.datastore_uri(datastore_of(settings), f"azureml/{pipeline}/{output}") + "/"
 
 
+def pipeline_output_uri(job: Any, name: str, output: str) -> str:
+    """Where a pipeline job's output lands: the path set on it (by the learner, or by an outer pipeline for a
+    nested one), else Azure's default azureml/<pipeline job>/<output> on the default datastore."""
+    given = (getattr(job, "outputs", None) or {}).get(output)
+    path = getattr(given, "path", None)
+    return str(path) if path else output_uri(job.settings, name, output)
+
+
 def output_type(step: Optional[graph.Step], component: Any, output: str) -> str:
     outs = getattr(component, "outputs", None) or {}
     if output in outs:
@@ -78,7 +86,7 @@ class Resolver:
             bound = graph.parent_output(value)
             if bound:
                 otype = output_type(self.steps.get(step), self.components.get(step), key)
-                outs[key] = Output(type=otype, path=output_uri(self.pipeline.settings, self.name, bound))
+                outs[key] = Output(type=otype, path=pipeline_output_uri(self.pipeline, self.name, bound))
             else:
                 data = getattr(value, "_data", value)
                 if isinstance(data, Output) and (data.path or data.type):
@@ -95,7 +103,12 @@ def compute_of(node: Any, pipeline: PipelineJob) -> str:
 
 def command_child(step: str, node: Any, component: Component, resolver: Resolver) -> Any:
     """The CommandJob of the step, built from its registered component with the bindings resolved."""
-    child = _sdk.node_to_job(component(**resolver.inputs(node)))
+    given = resolver.inputs(node)
+    for key, spec in (component.inputs or {}).items():  # Azure's runtime fills an unbound input from its default
+        default = getattr(spec, "default", None)
+        if key not in given and default is not None:
+            given[key] = default
+    child = _sdk.node_to_job(component(**given))
     child.compute = compute_of(node, resolver.pipeline)
     child.environment = getattr(node, "environment", None) or component.environment  # a node's job carries it
     given = resolver.outputs(step, node)
@@ -116,8 +129,8 @@ def node_child(step: str, node: Any, component: Optional[Component], resolver: R
         for key, value in (getattr(node, "outputs", None) or {}).items():
             bound = graph.parent_output(value)
             if bound:
-                outputs[key] = Output(type="uri_folder", path=output_uri(resolver.pipeline.settings, resolver.name,
-                                                                           bound))
+                outputs[key] = Output(type="uri_folder", path=pipeline_output_uri(resolver.pipeline, resolver.name,
+                                                                                    bound))
         settings = copy.deepcopy(resolver.pipeline.settings)
         child = PipelineJob(component=component, inputs=resolver.inputs(node), outputs=outputs, settings=settings,
                             display_name=node.display_name or step)
