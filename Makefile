@@ -41,7 +41,7 @@ lab: setup
 test: setup
 	$(BIN)/python -m dp100lab.labs.build --check
 	env -u MPLBACKEND DP100LAB_HOME=$$(mktemp -d) $(BIN)/python -m pytest -q tests solutions -m "not course" \
-	  --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
+	  --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env --durations=40
 
 # The long check: every teaching notebook and solution, then every blank lab, in one store (no lab passes by accident).
 test-course: setup
