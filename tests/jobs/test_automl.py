@@ -91,6 +91,20 @@ def test_classification_on_a_registered_mltable_end_to_end(ml_client, table):
     assert by_name["Class balancing detection"]["status"] == "Passed"
 
 
+def test_max_trials_one_still_runs_and_scores_its_trial(ml_client, table):
+    """FLAML scores nothing when asked for one iteration; max_trials=1 must still end Completed with a scored trial
+    (two run here, and the learner is told so in one line)."""
+    job = automl.classification(training_data=Input(type=AssetTypes.MLTABLE, path=table),
+                                target_column_name="Diabetic", primary_metric="accuracy", validation_data_size=0.2)
+    job.set_limits(max_trials=1, timeout_minutes=2)
+    done = _wait(ml_client, ml_client.jobs.create_or_update(job).name)
+    assert done.status == "Completed", ml_client.store.get_job(done.name)["error"]
+    kids = list(ml_client.jobs.list(parent_job_name=done.name))
+    assert 1 <= len(kids) <= 2
+    mlflow.set_tracking_uri(ml_client.store.mlflow_tracking_uri)
+    assert all(0.5 < mlflow.get_run(k.name).data.metrics["accuracy"] <= 1.0 for k in kids)
+
+
 # ---- Azure's settings under FLAML's names (pure) ------------------------------------------------------------------
 def test_primary_metrics_and_algorithms_map_to_flaml():
     assert settings.metric("classification", "auc_weighted") == "auc_weighted"

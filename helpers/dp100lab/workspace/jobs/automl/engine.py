@@ -153,7 +153,9 @@ def run(store: Any, plan: Any, cfg: dict, say: Any) -> tuple[str, Optional[dict]
     fit = dict(task=_FLAML_TASK[task], metric=_scorer(key, y_range), estimator_list=cfg["estimators"],
                log_file_name=str(flaml_log), log_type="all", verbose=0, seed=int(cfg.get("seed", 0)),
                early_stop=bool(cfg.get("enable_early_termination")), ensemble=bool(cfg.get("enable_stack_ensemble")),
-               time_budget=cfg.get("timeout_s") or -1, max_iter=cfg.get("max_trials") or 1000, retrain_full=True)
+               time_budget=cfg.get("timeout_s") or -1,
+               # FLAML's max_iter=1 trains its first config without scoring it (no trial): ask for two
+               max_iter=max(int(cfg.get("max_trials") or 1000), 2), retrain_full=True)
     if val["eval_method"] == "cv":
         fit.update(eval_method="cv", n_splits=val["n_splits"])
     elif valid is not None:

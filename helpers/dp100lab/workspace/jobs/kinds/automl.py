@@ -106,6 +106,9 @@ def prepare(client: Any, job: Any, name: str, job_dir: Path) -> Prepared:
     if limits.get("max_concurrent_trials", 1) and int(limits.get("max_concurrent_trials") or 1) > 1:
         notes.append(f"max_concurrent_trials={limits['max_concurrent_trials']}: trials run one after another here "
                      f"(FLAML's parallel search needs Ray); Azure would run them side by side on the cluster's nodes.")
+    if limits.get("max_trials") == 1:
+        notes.append("max_trials=1: FLAML's one-iteration mode trains without scoring a trial, so two trials run "
+                     "here and the better is kept; Azure runs one.")
     if limits.get("trial_timeout_minutes"):
         notes.append("trial_timeout_minutes is recorded; FLAML has no per-trial limit, the job's timeout_minutes "
                      "bounds the whole search.")
