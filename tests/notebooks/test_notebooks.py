@@ -23,12 +23,9 @@ def module_notebooks(folder):
     return sorted(p.name for p in (ROOT / folder).glob("*.ipynb") if MODULE.match(p.name))
 
 
-# Known defects, left open in the closing note: the "fix it" task's corrected job still ends Failed locally, so the
-# solution does not pass that one check yet. Marked, not hidden: the test runs and reports XPASS once fixed.
-KNOWN_FAILING_SOLUTION = {
-    "06_automl.ipynb": "the fixed AutoML job of task 'fix' ends Failed locally (under investigation)",
-    "08_pipelines_components.ipynb": "the fixed pipeline of task 5 ends Failed locally (under investigation)",
-}
+# Known defects, left open in the closing note, as {notebook: reason}. Marked, not hidden: the test runs and
+# reports XPASS once fixed.
+KNOWN_FAILING_SOLUTION: dict[str, str] = {}
 
 
 def params(folder):
