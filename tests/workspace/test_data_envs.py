@@ -131,12 +131,17 @@ def test_environment_validation_and_build(ml_client, tmp_path, capsys):
     assert "container registry" in capsys.readouterr().out
 
 
-def test_curated_environments_and_check_importable(ml_client, conda):
+def test_curated_environments_and_check_importable(ml_client, conda, capsys):
     cur = ml_client.environments.get("AzureML-sklearn-1.5", label="latest")
     assert cur.name == "AzureML-sklearn-1.5" and cur.image
     assert "AzureML-sklearn-1.5" in [e.name for e in ml_client.environments.list()]
-    with pytest.raises(ResourceNotFoundError, match="Curated environments known locally"):
-        ml_client.environments.get("AzureML-nope-1.0", label="latest")
+    # MS Learn's DP-100 module: any AzureML- name, an int version; the stand-in is said in one line
+    learn = ml_client.environments.get("AzureML-sklearn-0.24-ubuntu18.04-py37-cpu", version=44)
+    assert (learn.name, learn.version, learn.tags) == ("AzureML-sklearn-0.24-ubuntu18.04-py37-cpu", "44",
+                                                       {"curated": "true"})
+    assert capsys.readouterr().out.count("lab's Python stands in") == 1
+    with pytest.raises(ResourceNotFoundError):
+        ml_client.environments.get("sklearn-0.24", version=44)  # not curated: a workspace environment that is not there
     env = Environment(name="e", image="img", conda_file=str(conda))
     problems = check_importable(env)
     assert "not-a-real-package-xyz (not installed)" in problems

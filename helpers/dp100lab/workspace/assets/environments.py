@@ -3,8 +3,9 @@
 As azure-ai-ml 1.35 EnvironmentOperations: Environment.validate() runs first (image or build, not both); with no
 version the latest version is reused when nothing changed, else the next integer version is created; get() needs a
 version or a label; archived versions stay usable by explicit version (Azure CLI docs, az ml environment archive).
-Curated environments live in Microsoft's azureml registry and are available in every workspace; a few whose names
-appear in Microsoft's own samples are listed here. Locally no image is built: jobs run in the lab's Python.
+Curated environments (names starting AzureML-) live in Microsoft's azureml registry and are available in every
+workspace; any such name resolves here with one line saying the lab's Python stands in, and the few that Microsoft's
+own samples use are also listed. Locally no image is built: jobs run in the lab's Python.
 """
 
 from __future__ import annotations
@@ -35,10 +36,20 @@ _NOT_PACKAGES = {"python", "pip", "setuptools", "wheel", "conda", "nomkl", "mkl"
 _IMPORT_ALIASES = {"azureml-mlflow": "azureml-mlflow", "azureml-defaults": "azureml-defaults"}
 
 
+_stood_in: set[tuple[str, str]] = set()
+
+
 def curated_entity(name: str, version: Optional[str] = None) -> Environment:
     """The curated environment `name` as a recorded entity (no build happens locally)."""
-    key = next(k for k in CURATED if k.lower() == name.lower())
-    env = Environment(name=key, version=version or "1", description=f"Curated: {CURATED[key]} (azureml registry)",
+    key = next((k for k in CURATED if k.lower() == name.lower()), name)
+    version = str(version) if version is not None else None
+    if key not in CURATED and (key, version or "latest") not in _stood_in:
+        _stood_in.add((key, version or "latest"))
+        note(f"curated environment '{key}' {'version ' + version if version else '@latest'}: the azureml registry "
+             f"is not reachable offline, so the lab's Python stands in for it (Azure refuses a name or version the "
+             f"registry does not hold).")
+    about = CURATED.get(key, "a prebuilt environment from Microsoft")
+    env = Environment(name=key, version=version or "1", description=f"Curated: {about} (azureml registry)",
                       image=f"mcr.microsoft.com/azureml/curated/{key.lower()[len('azureml-'):]}:latest",
                       tags={"curated": "true"})
     env._id = f"azureml://registries/azureml/environments/{key}/versions/{env.version}"
@@ -46,7 +57,8 @@ def curated_entity(name: str, version: Optional[str] = None) -> Environment:
 
 
 def is_curated(name: str) -> bool:
-    return any(k.lower() == str(name).lower() for k in CURATED)
+    """Curated environments use the prefix AzureML- (MS Learn: explore and use curated environments)."""
+    return str(name).lower().startswith("azureml-")
 
 
 def _requirements(env: Environment) -> list[str]:
@@ -126,8 +138,6 @@ class EnvironmentOperations(VersionedAssetOperations):
         """A curated name resolves to the azureml registry's environment; else not found, naming the curated ones."""
         if is_curated(name):
             return curated_entity(name, version)
-        if name.lower().startswith("azureml-"):
-            hint = "Curated environments known locally: " + ", ".join(CURATED) + "."
         return super()._missing(name, version, label, hint)
 
     def list(self, name: Optional[str] = None, *, list_view_type: ListViewType = ListViewType.ACTIVE_ONLY,

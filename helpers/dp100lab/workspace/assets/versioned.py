@@ -72,6 +72,7 @@ class VersionedAssetOperations:
                         hint=hint or self.HINT)
 
     def get(self, name: str, version: Optional[str] = None, label: Optional[str] = None) -> Any:
+        version = str(version) if version is not None else None  # Azure takes version=44 as well as "44"
         if version and label:
             raise invalid("Cannot specify both version and label.", kind=self.KIND)
         if not version and not label:
