@@ -64,14 +64,17 @@ def job_from_rest_dict(body: dict) -> Job:
 
 def node_to_job(node: Any) -> Job:
     """A builder node (command(...), .sweep(...)) as the job the SDK would submit; keeps the YAML's base path."""
-    job = node._to_job()
+    with quiet_experimental():
+        job = node._to_job()
     job._base_path = node.base_path  # _to_job() resets it to cwd; load_job YAML paths are relative to the file
     return job
 
 
 def validate_job(job: Job) -> None:
     """The SDK's client-side checks of a job (required fields, bindings), raising its ValidationException."""
-    if hasattr(job, "_validate"): job._validate()  # as JobOperations._validate: SweepJob/AutoMLJob have no schema check
+    if hasattr(job, "_validate"):  # as JobOperations._validate: SweepJob/AutoMLJob have no schema check
+        with quiet_experimental():  # the schemas it builds warn on construction; the learner wrote none of them
+            job._validate()
 
 
 def entity_to_dict(entity: Any) -> dict:
