@@ -42,7 +42,6 @@ _stood_in: set[tuple[str, str]] = set()
 def curated_entity(name: str, version: Optional[str] = None) -> Environment:
     """The curated environment `name` as a recorded entity (no build happens locally)."""
     key = next((k for k in CURATED if k.lower() == name.lower()), name)
-    version = str(version) if version is not None else None
     if key not in CURATED and (key, version or "latest") not in _stood_in:
         _stood_in.add((key, version or "latest"))
         note(f"curated environment '{key}' {'version ' + version if version else '@latest'}: the azureml registry "
@@ -135,7 +134,7 @@ class EnvironmentOperations(VersionedAssetOperations):
         return self._entity(row)
 
     def _missing(self, name: str, version: Optional[str], label: Optional[str], hint: Optional[str] = None) -> Any:
-        """A curated name resolves to the azureml registry's environment; else not found, naming the curated ones."""
+        """A curated (AzureML-) name resolves to the azureml registry's environment; else not found."""
         if is_curated(name):
             return curated_entity(name, version)
         return super()._missing(name, version, label, hint)
