@@ -25,6 +25,7 @@ class Worker:
     def __init__(self, index: int, argv: list[str], env: dict, cwd: str):
         self.index, self.argv, self.env, self.cwd = index, argv, env, cwd
         self.proc: Optional[subprocess.Popen] = None
+        self._eof = False  # the last read found the pipe closed: the process is exiting
 
     def start(self) -> Optional[str]:
         """Start and wait for init(); None when ready, else the init error text."""
@@ -38,10 +39,21 @@ class Worker:
 
     def read(self, timeout_s: float) -> Optional[dict]:
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout_s)
+        self._eof = False
         if not ready:
             return None
         line = self.proc.stdout.readline()
+        self._eof = not line
         return json.loads(line) if line else None
+
+    def exited(self) -> bool:
+        """Whether the process has ended. Its closed pipe can be seen before the kernel reaps it, so a
+        closed pipe waits a moment for the exit code instead of being taken for a hang."""
+        try:
+            self.proc.wait(timeout=5 if self._eof else 0)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -99,7 +111,7 @@ def run_pool(tasks: list[dict], *, workers: int, argv: Callable[[int], list[str]
                 _finish(task, answer, "")
                 continue
             if answer is None:  # no answer in time, or the process died: replace it, as Azure restarts it
-                dead = w.proc.poll() is not None
+                dead = w.exited()
                 why = (f"worker process {index} died (exit {w.proc.returncode})" if dead else
                        f"timed out after {time.monotonic() - started:.0f} s (retry_settings.timeout={timeout_s:g})")
                 w.kill()
