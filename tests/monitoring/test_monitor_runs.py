@@ -8,7 +8,8 @@ from azure.ai.ml import Input
 from azure.ai.ml.constants import MonitorDatasetContext
 from azure.ai.ml.entities import (AlertNotification, CategoricalDriftMetrics, Data, DataDriftMetricThreshold,
                                   DataDriftSignal, DataQualitySignal, FeatureAttributionDriftMetricThreshold,
-                                  FeatureAttributionDriftSignal, MonitorDefinition, MonitoringTarget, MonitorSchedule,
+                                  FeatureAttributionDriftSignal, MonitorDefinition, PredictionDriftMetricThreshold,
+                                  PredictionDriftSignal, MonitoringTarget, MonitorSchedule,
                                   NumericalDriftMetrics, ProductionData, RecurrenceTrigger, ReferenceData,
                                   ServerlessSparkCompute)
 
@@ -63,6 +64,21 @@ def test_drift_breach_tags_the_run_and_records_an_alert(ml_client, tmp_path):
     g = table.set_index("feature").loc["g"]
     assert g.metric_name == "PearsonsChiSquaredTest" and g.status == "Pass"
     assert [a["job"] for a in results.alerts(ml_client, "m")] == [job.name]
+
+
+def test_prediction_drift_compares_the_output_column_with_the_training_labels(ml_client, tmp_path):
+    # what a deployment's model_outputs collection holds: one column, named as the target or not
+    ref = ReferenceData(input_data=_asset(ml_client, tmp_path, "ref", _data(0)),
+                        data_context=MonitorDatasetContext.TRAINING, data_column_names={"target_column": "y"})
+    skewed = pd.DataFrame({"prediction": np.r_[np.ones(270, int), np.zeros(30, int)]})
+    prod = ProductionData(input_data=_asset(ml_client, tmp_path, "outputs", skewed),
+                          data_context=MonitorDatasetContext.MODEL_OUTPUTS)
+    signal = PredictionDriftSignal(production_data=prod, reference_data=ref, alert_enabled=True,
+                                   metric_thresholds=PredictionDriftMetricThreshold())
+    job = run_monitor(ml_client, _monitor({"pred": signal}))
+    assert job.status == "Completed" and BREACH_TAG in job.tags
+    table = results.signal_table(ml_client, job.name)
+    assert list(table.feature) == ["y"] and table.status.tolist() == ["Fail"]
 
 
 def test_empty_production_and_other_columns_are_data_quality_results(ml_client, tmp_path):

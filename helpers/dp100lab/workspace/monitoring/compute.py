@@ -124,7 +124,8 @@ def run_signal(name: str, sig: dict, plan: dict, now: datetime, child: Callable)
                               features=feats, override=sig.get("override"))
         result.update(problem=problem, rows=[r.as_row() for r in rows])
         return result
-    cols = _select(sig, ref, prod, task)
+    # prediction drift compares the output column only; feature selection (top_n by importance) is for inputs
+    cols = [target] if kind == "prediction_drift" and target in prod.columns else _select(sig, ref, prod, task)
     th = sig["thresholds"]
     rows = S.data_drift(ref, prod, numerical=tuple(th[S.NUMERICAL]), categorical=tuple(th[S.CATEGORICAL]),
                         features=cols, override=sig.get("override"))
