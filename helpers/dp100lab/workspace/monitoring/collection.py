@@ -14,7 +14,9 @@ collections file the SDK reads), AZUREML_MDC_HOST and AZUREML_MDC_PORT.
 from __future__ import annotations
 
 import json
+import logging
 import sys
+import time
 from typing import Any, Optional
 
 from ..core import servers, uris
@@ -102,16 +104,47 @@ def collected_folder(client: Any, endpoint: str, deployment: str, collection: st
     return uris.resolve_path(client.store, path, must_exist=False)
 
 
+class _WarningsOnly(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
 def use_in_this_process(env: dict) -> None:
     """Point a Collector created in this process at a started collector (a scoring function run in-process)."""
-    import logging
     import os
 
     os.environ.update(env)
-    logging.getLogger("mdc").setLevel(logging.WARNING)  # the SDK's INFO lines say nothing a learner acts on
+    # the SDK's INFO lines say nothing a learner acts on; a filter, since its init re-applies logging levels
+    mdc = logging.getLogger("mdc")
+    if not any(isinstance(f, _WarningsOnly) for f in mdc.filters):
+        mdc.addFilter(_WarningsOnly())
     try:  # the SDK reads its configuration once per process
         from azureml.ai.monitoring import init as mdc_init
 
         mdc_init.teardown()
     except Exception:  # noqa: BLE001
         pass
+
+
+def flush_in_this_process(client: Any, endpoint: str, deployment: str, data_collector: Any,
+                          timeout: float = 120) -> int:
+    """Wait until this process's Collector has sent all it queued and each collection's data asset exists.
+
+    The SDK sends from a background thread (a deployment keeps serving meanwhile), so a monitor run right after
+    scoring could miss the last rows. Returns the number of model_inputs rows collected so far."""
+    from azureml.ai.monitoring import init as mdc_init
+
+    from .data import read_collected
+
+    mdc_init.teardown(wait_for_flush=True)  # Collectors made before this stop; score.init() makes new ones
+    cols = {n: c for n, c in collections_for(endpoint, deployment, data_collector).items() if c["enabled"]}
+    deadline = time.monotonic() + timeout
+    waiting = list(cols.values())
+    while waiting and time.monotonic() < deadline:
+        waiting = [c for c in waiting if client.store.get("data", c["asset"], version=c["version"]) is None]
+        time.sleep(0.2 if waiting else 0)
+    if waiting:
+        raise TimeoutError(f"The data collector for {endpoint}/{deployment} registered no data asset for "
+                           f"{', '.join(c['asset'] for c in waiting)} in {timeout:.0f} s; see its server.log under "
+                           f"{client.store.root / 'data_collector' / endpoint / deployment}.")
+    return len(read_collected(collected_folder(client, endpoint, deployment, "model_inputs", data_collector)))
