@@ -32,7 +32,8 @@ def wait_until_ran(page, timeout=RUN_S, min_runs=1):
 
 
 def open_notebook(page, url, name):
-    page.goto(url)
+    # ?reset: JupyterLab forgets the tabs an earlier test left open, so only this notebook (and one kernel) loads
+    page.goto(url + "&reset")
     tab = page.locator(".lm-TabBar-tab.lm-mod-current", has_text=name)
     tab.wait_for()
     cells(page).first.wait_for()
