@@ -143,6 +143,23 @@ def test_timeout_is_408_and_run_errors_are_424(online):
     assert _post(ml_client, {"data": [[2, 0]]}).json() == [2.0]  # the deployment still serves
 
 
+def test_one_connection_serves_many_requests_and_a_malformed_body_is_400(online):
+    ml_client, _ = online
+    uri = ml_client.online_endpoints.get(EP).scoring_uri
+    key = ml_client.online_endpoints.get_keys(EP).primary_key
+    with requests.Session() as s:  # HTTP/1.1 keep-alive, a chunked body included
+        s.headers["Authorization"] = "Bearer " + key
+        answers = [s.post(uri, json={"data": [[i, 0]]}, timeout=30).json() for i in range(3)]
+        chunked = s.post(uri, data=iter([b'{"data": ', b"[[5, 0]]}"]), timeout=30,
+                         headers={"Content-Type": "application/json"})
+    assert answers == [[0.0], [1.0], [2.0]] and chunked.json() == [5.0]
+    port = int(uri.split(":")[2].split("/")[0])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        raw.sendall(b"POST /score HTTP/1.1\r\nContent-Length: ten\r\n\r\n")
+        assert raw.recv(200).startswith(b"HTTP/1.1 400 ")
+    assert _post(ml_client, {"data": [[2, 0]]}).json() == [2.0]  # the router still serves
+
+
 @pytest.mark.parametrize("traffic,mirror,words", [
     ({"blue": 90}, {}, "sum to 100"),
     ({"blue": 100, "missing": 0}, {}, "do not exist"),

@@ -131,9 +131,26 @@ def make_handler(router: Router):
         def do_POST(self):
             self._handle("POST")
 
+        def _body(self) -> bytes:
+            """The whole request body, sent with a Content-Length or chunked (requests does so for a generator)."""
+            if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
+                length = int(self.headers.get("Content-Length") or 0)
+                return self.rfile.read(length) if length else b""
+            parts = []
+            while size := int(self.rfile.readline(1024).split(b";")[0], 16):
+                parts.append(self.rfile.read(size))
+                self.rfile.readline(1024)  # the CRLF after each chunk
+            while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                pass  # trailers: nothing a model reads
+            return b"".join(parts)
+
         def _handle(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            try:
+                body = self._body()
+            except ValueError:
+                self.close_connection = True  # the rest of the stream cannot be trusted
+                return self._reply(400, {"message": "Bad request: the body's Content-Length or chunked encoding "
+                                                    "is malformed."})
             path = self.path.split("?")[0]
             if path not in ("/score", "/swagger.json"):
                 return self._reply(404, {"message": f"'{path}' is not a route of this endpoint: POST /score, "
