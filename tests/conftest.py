@@ -146,3 +146,20 @@ def pytest_runtest_protocol(item, nextitem):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "watchdog(seconds): this test's time budget before the watchdog fails it")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Servers outlive kernels by design (a deployment serves until deleted or `dp100 reset`); a test run ends
+    the ones it started in its own stores, so nothing it made keeps running after it."""
+    if hasattr(session.config, "workerinput"):
+        return
+    homes = {os.environ["DP100LAB_HOME"], str(session.config._tmp_path_factory.getbasetemp())}
+    try:
+        procs = _test_processes(homes)
+    except Exception:  # noqa: BLE001 (psutil missing or /proc unreadable: nothing to sweep with)
+        return
+    for proc in procs:
+        try:
+            proc.kill()
+        except Exception:  # noqa: BLE001 (already gone)
+            pass
