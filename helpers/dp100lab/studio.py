@@ -211,19 +211,19 @@ def stop(root: Optional[os.PathLike | str] = None) -> bool:
 
 def serve(port: Optional[int] = None, root: Optional[os.PathLike | str] = None) -> int:
     """Foreground: start, print the URL, wait; Ctrl-C, `kill` (SIGTERM) or closing the terminal (SIGHUP) stop it."""
-    url = start(port=port, root=root)
-    store = _store(root)
-    print(f"Studio (MLflow UI) for the local workspace: {start_url(store)}\n"
-          "On Azure the same runs, metrics and models are in Azure ML studio (ml.azure.com). Ctrl-C stops it.",
-          flush=True)
 
     def on_signal(signum, _frame):
         raise KeyboardInterrupt
 
+    # before the URL is printed: a signal that follows the URL at once must still stop the server
     for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:
             signal.signal(sig, on_signal)
     try:
+        url = start(port=port, root=root)
+        print(f"Studio (MLflow UI) for the local workspace: {start_url(_store(root))}\n"
+              "On Azure the same runs, metrics and models are in Azure ML studio (ml.azure.com). Ctrl-C stops it.",
+              flush=True)
         while status(root) == url:
             time.sleep(1)
         print("The studio server stopped.", file=sys.stderr)
