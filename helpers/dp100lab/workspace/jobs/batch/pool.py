@@ -77,10 +77,10 @@ def run_pool(tasks: list[dict], *, workers: int, argv: Callable[[int], list[str]
     lock = threading.Lock()
 
     def _finish(task: dict, answer: Optional[dict], err: str) -> None:
-        with lock:
+        with lock:  # one result at a time: the caller's tallies and log writes need no lock of their own
             remaining[0] -= 1
-        if not on_result(task, answer, err):
-            stop.set()
+            if not on_result(task, answer, err):
+                stop.set()
 
     def _loop(index: int) -> None:
         w = Worker(index, argv(index), env, cwd)
