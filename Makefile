@@ -37,10 +37,13 @@ lab: setup
 	$(BIN)/dp100 doctor
 	$(BIN)/dp100 lab
 
-# One pytest run: unit/integration tests, then nbval on the executed solutions, in a throwaway store.
+# One pytest run: unit/integration tests and nbval on the executed solutions, in throwaway stores. Two workers
+# (one store each), whole files per worker so a notebook's cells run in order: most tests wait on processes.
+TEST_WORKERS ?= 2
 test: setup
 	$(BIN)/python -m dp100lab.labs.build --check
 	env -u MPLBACKEND DP100LAB_HOME=$$(mktemp -d) $(BIN)/python -m pytest -q tests solutions -m "not course" \
+	  -n $(TEST_WORKERS) --dist loadfile \
 	  --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env --durations=40
 
 # The long check: every teaching notebook and solution, then every blank lab, in one store (no lab passes by accident).

@@ -24,6 +24,9 @@ matplotlib.use("Agg")
 
 # A throwaway store for anything that does not make its own; set before any dp100lab import.
 os.environ.setdefault("DP100LAB_HOME", tempfile.mkdtemp(prefix="dp100lab-test-home-"))
+if os.environ.get("PYTEST_XDIST_WORKER"):  # `make test` runs two workers: each its own store, as solutions expect
+    os.environ["DP100LAB_HOME"] = os.path.join(os.environ["DP100LAB_HOME"], os.environ["PYTEST_XDIST_WORKER"])
+    os.makedirs(os.environ["DP100LAB_HOME"], exist_ok=True)
 os.environ.setdefault("DP100LAB_BACKEND", "local")
 
 WATCHDOG_S = float(os.environ.get("DP100LAB_TEST_WATCHDOG", "600"))
@@ -148,9 +151,10 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "watchdog(seconds): this test's time budget before the watchdog fails it")
 
 
+@pytest.hookimpl(trylast=True)  # after xdist has shut its workers down
 def pytest_sessionfinish(session, exitstatus):
     """Servers outlive kernels by design (a deployment serves until deleted or `dp100 reset`); a test run ends
-    the ones it started in its own stores, so nothing it made keeps running after it."""
+    the ones it started in its own stores (the workers' included), so nothing it made keeps running after it."""
     if hasattr(session.config, "workerinput"):
         return
     homes = {os.environ["DP100LAB_HOME"], str(session.config._tmp_path_factory.getbasetemp())}
