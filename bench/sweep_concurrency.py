@@ -41,7 +41,7 @@ def one_sweep(ml_client, trials: int, concurrent: int) -> tuple[float, str]:
     sweep.set_limits(max_total_trials=trials, max_concurrent_trials=concurrent)
     t = time.perf_counter()
     returned = ml_client.jobs.create_or_update(sweep)
-    while str(getattr(ml_client.jobs.get(returned.name).status, "value", "")) not in ("Completed", "Failed", "Canceled"):
+    while ml_client.jobs.get(returned.name).status not in ("Completed", "Failed", "Canceled"):  # Azure's status strings
         time.sleep(0.2)
     elapsed = time.perf_counter() - t
     done = ml_client.jobs.get(returned.name)
