@@ -59,6 +59,8 @@ def _distributions(ref: pd.DataFrame, prod: pd.DataFrame, types: dict, cols: lis
 
 def _select(sig: dict, ref: pd.DataFrame, prod: pd.DataFrame, task: str) -> list:
     target = (sig.get("reference") or {}).get("columns", {}).get("target_column")
+    if sig["type"] == "prediction_drift" and target in prod.columns:
+        return [target]  # the model's output against the labels; selection by importance is for inputs
     common = [c for c in ref.columns if c in prod.columns and c != target]
     feats = sig.get("features")
     if isinstance(feats, list):
@@ -124,8 +126,7 @@ def run_signal(name: str, sig: dict, plan: dict, now: datetime, child: Callable)
                               features=feats, override=sig.get("override"))
         result.update(problem=problem, rows=[r.as_row() for r in rows])
         return result
-    # prediction drift compares the output column only; feature selection (top_n by importance) is for inputs
-    cols = [target] if kind == "prediction_drift" and target in prod.columns else _select(sig, ref, prod, task)
+    cols = _select(sig, ref, prod, task)
     th = sig["thresholds"]
     rows = S.data_drift(ref, prod, numerical=tuple(th[S.NUMERICAL]), categorical=tuple(th[S.CATEGORICAL]),
                         features=cols, override=sig.get("override"))
