@@ -43,6 +43,11 @@ def _budget(item) -> float:
     return NBVAL_CELL_S if type(item).__name__ == "IPyNbCell" else WATCHDOG_S
 
 
+def _homes(config) -> set:
+    """This run's stores: DP100LAB_HOME (each xdist worker's is under it) and pytest's temporary folder."""
+    return {os.environ["DP100LAB_HOME"], str(config._tmp_path_factory.getbasetemp())}
+
+
 def _test_processes(homes: set) -> list:
     """Our descendants (kernels, servers), plus detached processes (job runners, scripts) started since this pytest
     began whose DP100LAB_HOME is one of this run's stores; never an ancestor (a pytest that runs this pytest)."""
@@ -122,7 +127,7 @@ def pytest_runtest_protocol(item, nextitem):
         yield
         return
     started, done, report = time.monotonic(), threading.Event(), {}
-    homes = {os.environ["DP100LAB_HOME"], str(item.config._tmp_path_factory.getbasetemp())}
+    homes = _homes(item.config)
 
     def watch():
         if done.wait(budget):
@@ -157,9 +162,8 @@ def pytest_sessionfinish(session, exitstatus):
     the ones it started in its own stores (the workers' included), so nothing it made keeps running after it."""
     if hasattr(session.config, "workerinput"):
         return
-    homes = {os.environ["DP100LAB_HOME"], str(session.config._tmp_path_factory.getbasetemp())}
     try:
-        procs = _test_processes(homes)
+        procs = _test_processes(_homes(session.config))
     except Exception:  # noqa: BLE001 (psutil missing or /proc unreadable: nothing to sweep with)
         return
     for proc in procs:
