@@ -18,12 +18,11 @@ from azure.ai.ml.exceptions import ValidationErrorType
 from .datastores import upload_to_datastore
 from ..core.errors import invalid, missing_path, note
 from ..core.specs import to_spec
-from ..core.uris import is_datastore_uri, parse_datastore_uri, resolve_path, strip_file_scheme
+from ..core.uris import REMOTE_SCHEMES, is_datastore_uri, parse_datastore_uri, resolve_path, strip_file_scheme
 from .versioned import VersionedAssetOperations
 
 KIND = "data"
 _TYPES = (AssetTypes.URI_FILE, AssetTypes.URI_FOLDER, AssetTypes.MLTABLE)
-_REMOTE = ("https://", "http://", "wasbs://", "wasb://", "abfss://", "abfs://", "adl://")
 
 
 def validate_mltable(folder: Path) -> None:
@@ -94,7 +93,7 @@ class DataOperations(VersionedAssetOperations):
             raise invalid(f"Data asset '{data.name}' has no path: give a local file/folder, an azureml:// URI or a "
                           f"storage URL.", kind=KIND, error_type=ValidationErrorType.MISSING_FIELD)
         text = str(data.path)
-        if text.startswith(_REMOTE):
+        if text.startswith(REMOTE_SCHEMES):
             note(f"'{text}' is recorded as given; on Azure jobs would read it from that storage, locally it cannot "
                  f"be read (copy the files here and register the local path to use them offline).")
             final_path = text

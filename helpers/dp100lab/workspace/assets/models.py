@@ -24,12 +24,11 @@ from .datastores import upload_to_datastore
 from ..core import tracking
 from ..core.errors import invalid, missing_path, note
 from ..core.specs import to_spec
-from ..core.uris import resolve_path, run_artifact_path, strip_file_scheme
+from ..core.uris import REMOTE_SCHEMES, resolve_path, run_artifact_path, strip_file_scheme
 from .versioned import VersionedAssetOperations
 
 KIND = "model"
 _TYPES = (AssetTypes.CUSTOM_MODEL, AssetTypes.MLFLOW_MODEL, AssetTypes.TRITON_MODEL)
-_REMOTE = ("https://", "http://", "wasbs://", "wasb://", "abfss://", "abfs://")
 
 
 def _local_source(client: Any, source: str) -> Optional[Path]:
@@ -110,7 +109,7 @@ class ModelOperations(VersionedAssetOperations):
         text = str(model.path)
         validate_ml_flow_folder(text, mtype)  # the SDK's own rule: an mlflow_model is a folder, not a file
         run_id = None
-        if text.startswith(_REMOTE):
+        if text.startswith(REMOTE_SCHEMES):
             note(f"'{text}' is recorded as given; on Azure it would be read from that storage, locally it cannot.")
             final_path, local = text, None
         elif text.startswith(("azureml://", "runs:/")):

@@ -24,7 +24,8 @@ _DATASTORE_RE = re.compile(
 _JOB_RE = re.compile(r"^azureml://jobs/(?P<job>[^/]+)/outputs/(?P<out>[^/]+)(?:/paths(?:/(?P<path>.*))?|/)?$",
                      re.IGNORECASE)
 _ASSET_RE = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)(?:(?::(?P<version>[A-Za-z0-9_.\-]+))|(?:@(?P<label>\w+)))$")
-_REMOTE_SCHEMES = ("wasbs://", "wasb://", "abfss://", "abfs://", "https://", "http://", "adl://", "azureml://")
+# storage URLs recorded as given but not readable here: the one list for data, models and path resolution
+REMOTE_SCHEMES = ("https://", "http://", "wasbs://", "wasb://", "abfss://", "abfs://", "adl://")
 
 def is_datastore_uri(uri: str) -> bool:
     return bool(_DATASTORE_RE.match(str(uri)))
@@ -159,7 +160,7 @@ def resolve_path(client_or_store: Any, uri: Any, *, must_exist: bool = True, kin
         return resolve_asset_path(store, text, kind=kind)  # name:version / name@label, as the SDK reads them
     elif text.startswith("file://"):
         path = strip_file_scheme(text)
-    elif text.startswith(_REMOTE_SCHEMES):
+    elif text.startswith(REMOTE_SCHEMES + ("azureml://",)):  # an azureml:// form no rule above resolves
         raise invalid(f"'{text}' points at storage the local workspace cannot reach. Copy the data to this machine "
                       f"and register it from the local path, or run against Azure (DP100LAB_BACKEND=azure).")
     else:

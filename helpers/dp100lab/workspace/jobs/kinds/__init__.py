@@ -12,40 +12,48 @@ and optionally cancel(store, name) (default: stop the job's script process group
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import import_module
 from types import ModuleType
 from typing import Any, Optional
 
-from azure.ai.ml.entities import Command, CommandJob, MonitorDefinition, MonitorSchedule, PipelineJob, Sweep
-from azure.ai.ml.sweep import SweepJob
-
-from ..._sdk import AutoMLJob
-from ..batch.entity import BatchScoringJob
-from ...core.errors import invalid, not_yet
+_SDK = "azure.ai.ml.entities"
 
 
 @dataclass(frozen=True)
 class Kind:
     name: str
     module: str                 # module in this package
-    entities: tuple             # azure.ai.ml entity classes it takes
+    entities: tuple             # "module:Class" of the azure.ai.ml entities it takes, imported on first use:
+                                # the runner process dispatches by name and never loads the SDK for a command
     what: str                   # for messages
     module_nn: Optional[str]    # the course module that teaches it (for the "arrives in" line until it exists)
     azure_would: str
 
 
 TABLE = (
-    Kind("command", "command", (Command, CommandJob), "command job", "05", "run the command on the compute"),
-    Kind("sweep", "sweep", (Sweep, SweepJob), "sweep job", "07",
+    Kind("command", "command", (f"{_SDK}:Command", f"{_SDK}:CommandJob"), "command job", "05",
+         "run the command on the compute"),
+    Kind("sweep", "sweep", (f"{_SDK}:Sweep", "azure.ai.ml.sweep:SweepJob"), "sweep job", "07",
          "run the trials of the sweep on the compute and pick the best"),
-    Kind("automl", "automl", (AutoMLJob,), "AutoML job", "06",
+    Kind("automl", "automl", ("dp100lab.workspace._sdk:AutoMLJob",), "AutoML job", "06",
          "train and compare models automatically on the compute"),
-    Kind("batch_scoring", "batch_scoring", (BatchScoringJob,), "batch scoring job", "10",  # before pipeline: a subclass
+    Kind("batch_scoring", "batch_scoring", ("dp100lab.workspace.jobs.batch.entity:BatchScoringJob",),
+         "batch scoring job", "10",  # before pipeline: a subclass of PipelineJob
          "score the input files in mini-batches on the deployment's compute cluster"),
-    Kind("pipeline", "pipeline", (PipelineJob,), "pipeline job", "08", "run the pipeline's steps as child jobs"),
-    Kind("monitoring", "monitoring", (MonitorSchedule, MonitorDefinition), "monitoring run", "11",
+    Kind("pipeline", "pipeline", (f"{_SDK}:PipelineJob",), "pipeline job", "08", "run the pipeline's steps as child jobs"),
+    Kind("monitoring", "monitoring", (f"{_SDK}:MonitorSchedule", f"{_SDK}:MonitorDefinition"), "monitoring run", "11",
          "compute the monitor's signals on serverless Spark"),
 )
+
+
+@lru_cache(maxsize=None)
+def _classes(kind: Kind) -> tuple:
+    found = []
+    for ref in kind.entities:
+        module, cls = ref.split(":")
+        found.append(getattr(import_module(module), cls))
+    return tuple(found)
 
 
 def _load(kind: Kind) -> ModuleType:
@@ -54,6 +62,8 @@ def _load(kind: Kind) -> ModuleType:
     except ModuleNotFoundError as e:
         if e.name != f"{__name__}.{kind.module}":
             raise
+        from ...core.errors import not_yet
+
         raise not_yet(kind.module_nn or "?", f"Submitting a {kind.what} to ml_client.jobs", kind.azure_would)
 
 
@@ -66,8 +76,10 @@ AZURE_ONLY = {
 
 
 def row_for(entity: Any) -> Kind:
+    from ...core.errors import invalid
+
     for kind in TABLE:
-        if isinstance(entity, kind.entities):
+        if isinstance(entity, _classes(kind)):
             return kind
     needs = AZURE_ONLY.get(str(getattr(entity, "type", "") or ""))
     if needs:

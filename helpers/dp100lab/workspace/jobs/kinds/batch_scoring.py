@@ -20,20 +20,22 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ...core import processes
-from ..batch.entity import BatchScoringJob
-from ..submit import Prepared
 
 KIND = "batch_scoring"
 CONFIG = "batch.json"
+# No SDK import at module level: the runner process only calls run(), and azure.ai.ml costs seconds to import.
 
 
-def to_job(entity: Any) -> BatchScoringJob:
+def to_job(entity: Any) -> Any:
     # built fresh by batch_endpoints.invoke, never the caller's object; PipelineJob's input dict cannot be deep-copied
     return entity
 
 
-def prepare(client: Any, job: BatchScoringJob, name: str, job_dir: Path) -> Prepared:
-    """batch_endpoints.invoke resolved everything into job.batch; keep it with the job and name the output."""
+def prepare(client: Any, job: Any, name: str, job_dir: Path) -> Any:
+    """batch_endpoints.invoke resolved everything into job.batch (a BatchScoringJob); keep it with the job and
+    name the output."""
+    from ..submit import Prepared
+
     out = job_dir / "outputs" / "score"
     out.mkdir(parents=True, exist_ok=True)
     (job_dir / CONFIG).write_text(json.dumps(job.batch, indent=1))

@@ -15,25 +15,30 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from azure.ai.ml.entities import Command, CommandJob
-
-from ... import _sdk
 from ...core import processes
-from .. import prepare as resolve
 from ..runner import failure_message
-from ..submit import Prepared, copy_entity
 
 KIND = "command"
+# The SDK and the submission helpers are imported inside to_job/prepare, which run in the submitting process:
+# the runner only needs run(), and importing azure.ai.ml there cost every job (and sweep trial) seconds of CPU.
 
 
-def to_job(entity: Any) -> CommandJob:
+def to_job(entity: Any) -> Any:
+    from azure.ai.ml.entities import Command
+
+    from ... import _sdk
+    from ..submit import copy_entity
+
     if isinstance(entity, Command):
         return copy_entity(_sdk.node_to_job(entity))  # builders do not deep-copy; the job they make does
     return copy_entity(entity)
 
 
-def prepare(client: Any, job: Any, name: str, job_dir: Path) -> Prepared:
+def prepare(client: Any, job: Any, name: str, job_dir: Path) -> Any:
     """Resolve compute, environment, inputs, outputs and code of a command job (also used for sweep trials)."""
+    from .. import prepare as resolve
+    from ..submit import Prepared
+
     compute = resolve.check_compute(client, job.compute)
     env_entity = resolve.check_environment(client, job.environment)
     inputs = resolve.resolve_inputs(client, job)
