@@ -89,7 +89,9 @@ class ModelOperations(VersionedAssetOperations):
             mtype = AssetTypes.MLFLOW_MODEL if (local / "MLmodel").is_file() else AssetTypes.CUSTOM_MODEL
             spec = to_spec(Model(name=mv.name, version=ver, path=str(local), type=mtype, description=mv.description,
                                  tags={"mlflow.source": mv.source or "", "mlflow.run_id": mv.run_id or ""}))
-            self._store.put(KIND, mv.name, ver, spec, tags=spec.get("tags"))
+            # atomic and insert-only: a version created meanwhile by another process or call is kept, not replaced
+            self._store.create_version(KIND, mv.name, ver, lambda _v, spec=spec: spec, same=lambda _stored: True,
+                                       tags=spec.get("tags"))
 
     # ---- create ---------------------------------------------------------------------------------
     def create_or_update(self, model: Model) -> Model:

@@ -104,15 +104,27 @@ def run_artifact_path(store: Any, run_id: str, rel: str = "") -> Path:
 
     base = run_artifact_dir(store, run_id)
     rel = rel.strip("/")
-    if not rel or (base / rel).exists():
-        return base / rel
+    target = _in_run(base, rel, run_id)
+    if not rel or target.exists():
+        return target
     first, _, rest = rel.partition("/")
     mlc = mlflow_client(_store(store))
     exp_id = mlc.get_run(run_id).info.experiment_id
     for m in mlc.search_logged_models(experiment_ids=[exp_id], filter_string=f"name = '{first}'"):
         if m.source_run_id == run_id:
-            return strip_file_scheme(m.artifact_location) / rest
-    return base / rel  # absent: the caller reports it with the path it looked at
+            return _in_run(strip_file_scheme(m.artifact_location), rest, run_id, rel)
+    return target  # absent: the caller reports it with the path it looked at
+
+
+def _in_run(base: Path, rel: str, run_id: str, shown: Optional[str] = None) -> Path:
+    """base/rel, refused when '..' or a symlink takes it out of the run's artifacts (or its logged model's)."""
+    target = (base / rel).resolve()
+    root = base.resolve()
+    if target != root and root not in target.parents:
+        raise invalid(f"'runs:/{run_id}/{shown if shown is not None else rel}' leaves the run's artifacts: it resolves "
+                      f"to {target}, outside {root}. Use a path inside the run's artifacts, without '..' or links "
+                      f"that point elsewhere.")
+    return target
 
 
 def job_output_folder(client_or_store: Any, job: str, output: str) -> Path:
