@@ -190,7 +190,9 @@ def job_env(store: Any, name: str, exp_id: str, experiment_name: str, run_id: st
 
 
 def artifact_dir(artifact_uri: str) -> Path:
-    return Path(artifact_uri[len("file://"):] if artifact_uri.startswith("file://") else artifact_uri)
+    from .uris import strip_file_scheme  # the one file:// rule
+
+    return strip_file_scheme(artifact_uri)
 
 
 def copy_logged_models(mlc: Any, exp_id: str, run_id: str, artifact_uri: str) -> None:
