@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import sys
 
-MARKER = "registry.db"  # only a folder holding a store registry is ever deleted
+from ..workspace.core.health import REGISTRY_DB as MARKER  # only a folder holding a store registry is deleted
 
 
 def register(subparsers) -> None:

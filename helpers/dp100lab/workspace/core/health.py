@@ -14,6 +14,10 @@ from pathlib import Path
 from typing import Optional
 
 
+REGISTRY_DB = "registry.db"  # the store's two databases: their names are defined here only
+MLFLOW_DB = "mlflow.db"
+
+
 class StoreGone(RuntimeError):
     """The store's folder or database disappeared while a client was using it."""
 
@@ -58,7 +62,7 @@ def store_gone(root: Path, db: Path) -> StoreGone:
 def report(root: Path) -> list[str]:
     """Problems of the store at `root`, one readable line each (for `dp100 doctor`); empty when all is well."""
     lines = []
-    for name, what in (("registry.db", "the asset and job registry"), ("mlflow.db", "the MLflow tracking store")):
+    for name, what in ((REGISTRY_DB, "the asset and job registry"), (MLFLOW_DB, "the MLflow tracking store")):
         problem = sqlite_problem(root / name)
         if problem:
             lines.append(f"{what} {root / name}: {problem}. The next dp100lab.connect() moves it aside "

@@ -63,7 +63,7 @@ class Store:
     # ---- paths -------------------------------------------------------------------------------------
     @property
     def db_path(self) -> Path:
-        return self.root / "registry.db"
+        return self.root / health.REGISTRY_DB
 
     @property
     def datastores_dir(self) -> Path:
@@ -75,7 +75,7 @@ class Store:
 
     @property
     def mlflow_db(self) -> Path:
-        return self.root / "mlflow.db"
+        return self.root / health.MLFLOW_DB
 
     @property
     def mlartifacts_dir(self) -> Path:
