@@ -239,14 +239,6 @@ class Store:
         with self._tx() as c:
             return c.execute(sql, args).rowcount
 
-    def next_version(self, kind: str, name: str) -> str:
-        """1 + the largest integer version of `name` (archived included), "1" for a new name."""
-        with self._conn() as c:
-            vers = [r[0] for r in c.execute("SELECT version FROM assets WHERE kind=? AND name=?",
-                                            (kind, name)).fetchall()]
-        ints = [int(v) for v in vers if str(v).isdigit()]
-        return str(max(ints) + 1 if ints else 1)
-
     def record_call(self, what: str, args: tuple, kwargs: dict) -> None:
         """Keep a call the local workspace has no meaning for (recorded-only groups), as readable text."""
         spec = {"call": what, "args": [repr(a)[:500] for a in args],
@@ -304,9 +296,6 @@ class Store:
                 c.execute(f"UPDATE jobs SET {','.join(f'{k}=?' for k in fields)}, updated_at=? WHERE name=?",
                           [*fields.values(), ts, name])
             return self._job(c.execute("SELECT * FROM jobs WHERE name=?", (name,)).fetchone())
-
-    def update_job_status(self, name: str, status: str, **fields: Any) -> dict:
-        return self.update_job(name, status=status, **fields)
 
     def get_job(self, name: str) -> Optional[dict]:
         with self._conn() as c:
