@@ -26,7 +26,8 @@ from azure.ai.ml.operations._component_operations import _refine_component as re
 
 # Private members called on public entities, listed for the contract test.
 MEMBERS = {"Job": ("_from_rest_object", "_to_rest_object", "_validate"), "BaseNode": ("_to_job",),
-           "Resource": ("_to_dict", "_load"), "Component": ("_validate",)}
+           "Resource": ("_to_dict", "_load"), "Component": ("_validate",),
+           "WorkspaceConnection": ("_to_rest_object", "_from_rest_object")}
 
 
 @contextmanager
@@ -119,3 +120,22 @@ def schedule_from_rest_dict(body: dict) -> Any:
     from azure.ai.ml.entities import Schedule
 
     return Schedule._from_rest_object(RestSchedule(body))
+
+
+def connection_to_rest_dict(connection: Any) -> dict:
+    """The REST body the SDK would send for a WorkspaceConnection (what the service stores), with its name."""
+    import json
+
+    with quiet_experimental():
+        body = json.loads(json.dumps(connection._to_rest_object().as_dict(), default=str))
+    body["name"] = connection.name  # read-only on the wire (the service sets it from the URL)
+    return body
+
+
+def connection_from_rest_dict(body: dict) -> Any:
+    """The connection entity (its subclass picked by category, as for a connection Azure returned)."""
+    from azure.ai.ml._restclient.arm_ml_service.models import WorkspaceConnectionPropertiesV2BasicResource
+    from azure.ai.ml.entities import WorkspaceConnection
+
+    with quiet_experimental():
+        return WorkspaceConnection._from_rest_object(WorkspaceConnectionPropertiesV2BasicResource(body))

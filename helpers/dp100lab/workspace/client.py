@@ -178,6 +178,11 @@ class LocalMLClient:
         return ModelOperations(self)
 
     @cached_property
+    def connections(self):
+        from .assets.connections import WorkspaceConnectionsOperations
+        return WorkspaceConnectionsOperations(self)
+
+    @cached_property
     def jobs(self):
         from .jobs.operations import JobOperations
         return JobOperations(self)
