@@ -56,7 +56,8 @@ def local_path(client: Any, data_or_ref: Any) -> Path:
 
 
 class DataOperations(VersionedAssetOperations):
-    """create_or_update, get, list, archive, restore, mount — as azure.ai.ml's DataOperations."""
+    """create_or_update, get, list, archive, restore, import_data, list_materialization_status, mount — as
+    azure.ai.ml's DataOperations."""
 
     KIND, ENTITY = KIND, Data
     HINT = "Register it with ml_client.data.create_or_update(Data(...))."
@@ -123,6 +124,20 @@ class DataOperations(VersionedAssetOperations):
         row, _ = self._create(data, spec, "Registered path is {path}. Register the new data as another version (omit "
                                        "version= to get the next one).", cls=Data)
         return self._entity(row)
+
+    # ---- data import (assets/data_import.py) ----------------------------------------------------
+    def import_data(self, data_import: Any, **kwargs: Any) -> Any:
+        """Import a DataImport's source into a data asset; returns the import's PipelineJob, as on Azure."""
+        from .data_import import import_data
+        return import_data(self._client, data_import, **kwargs)
+
+    def list_materialization_status(self, name: str, *, list_view_type: Any = None, **kwargs: Any) -> Any:
+        """The import jobs that created versions of data asset `name`."""
+        from azure.ai.ml.constants import ListViewType
+
+        from .data_import import list_materialization_status
+        return list_materialization_status(self._client, name, list_view_type=list_view_type or
+                                           ListViewType.ACTIVE_ONLY, **kwargs)
 
     def mount(self, path: str, **kwargs: Any) -> None:
         note(f"data.mount: the data is already on this machine at {resolve_path(self._client, path, kind=KIND)}; "
