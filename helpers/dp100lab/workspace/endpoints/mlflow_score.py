@@ -4,7 +4,8 @@ Copied into the deployment's code folder as score.py. As Azure documents for MLf
 (how-to-deploy-mlflow-models, "Input structure"), the JSON body must hold the input under the key `input_data`:
 a pandas DataFrame in split orientation ({"columns": [...], "index": [...], "data": [...]}), a list (tensor) or a
 dict of lists (named tensors). Anything else is answered with HTTP 400 and a message saying so; MLflow's signature
-enforcement rejects columns or types that do not match the model's signature (also 400).
+enforcement rejects columns or types that do not match the model's signature (also 400). The endpoint passes a
+non-200 answer on as Azure does: 424 with the 400 in ms-azureml-model-error-statuscode (endpoints/router.py).
 """
 
 import json
