@@ -235,3 +235,29 @@ def test_distributions_draw_in_their_documented_ranges():
     normals = [d[2] for d in draws]
     assert 9 < sum(normals) / len(normals) < 11 and min(normals) < 7 and max(normals) > 13
     assert {d[3] for d in draws} == {0, 1, 2, 3}
+
+
+# ---- limits: a trial's own timeout, the sweep's timeout ---------------------------------------------------------
+# The SDK raises a sweep timeout or trial_timeout under 60 s to 60 s (job_limits._get_floored_timeout: the service
+# rounds shorter durations badly), so the limits below take effect at 60 s.
+def test_trial_timeout_fails_only_the_slow_trial(ml_client, src):
+    sweep = _job(src, pause=1.0)(lr=0.1, steps=Choice([1, 90])).sweep(
+        sampling_algorithm="grid", primary_metric="score", goal="Maximize")
+    sweep.set_limits(max_concurrent_trials=2, trial_timeout=20)
+    assert sweep.limits.trial_timeout == 60
+    done = _wait(ml_client, ml_client.jobs.create_or_update(sweep).name)
+    kids = {json.loads(k.properties["hyperparameters"])["steps"]: k for k in _children(ml_client, done.name).values()}
+    assert kids[1].status == "Completed" and kids[90].status == "Failed"
+    assert json.loads(ml_client.store.get_job(kids[90].name)["error"])["code"] == "JobTimeout"
+    assert done.status == "Completed" and done.properties["best_child_run_id"] == kids[1].name
+
+
+def test_sweep_timeout_cancels_the_running_trials_and_keeps_the_sweep_record(ml_client, src):
+    sweep = _job(src, pause=1.0, steps=120)(lr=Choice([0.1, 0.2])).sweep(
+        sampling_algorithm="grid", primary_metric="score", goal="Maximize")
+    sweep.set_limits(max_concurrent_trials=2, timeout=15)
+    done = _wait(ml_client, ml_client.jobs.create_or_update(sweep).name)
+    assert done.status == "Canceled"
+    error = json.loads(ml_client.store.get_job(done.name)["error"])
+    assert error["code"] == "SweepTimeout" and "limits.timeout of 60 seconds" in error["message"]
+    assert {k.status for k in _children(ml_client, done.name).values()} == {"Canceled"}
