@@ -108,6 +108,30 @@ class CellError:
         return self.in_blank or (self.after_blank and self.ename not in STRUCTURAL_ERRORS)
 
 
+class NotANotebook(ValueError):
+    """The file is not a Jupyter notebook (not JSON, or not the notebook format): one line saying which."""
+
+
+def read_notebook(path: str | Path) -> nbformat.NotebookNode:
+    """The notebook at `path` as nbformat v4, or NotANotebook naming the file and what is wrong with it."""
+    path = Path(path)
+    fix = "Give the path of a lab notebook (.ipynb), e.g. labs/05_training_jobs.ipynb"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise NotANotebook(f"{path} is not a notebook: it is not text (a notebook is JSON). {fix}.") from None
+    try:  # reader.reads raises on bad JSON or no nbformat key; nbformat.reads would only log a schema error
+        nb = nbformat.convert(nbformat.reader.reads(text), 4)
+        nbformat.validate(nb)
+    except nbformat.reader.NotJSONError:
+        raise NotANotebook(f"{path} is not a notebook: it is not JSON. {fix}.") from None
+    except Exception as e:  # nbformat's schema, version and conversion errors: all mean 'not a valid notebook'
+        first = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
+        raise NotANotebook(f"{path} is not a valid notebook ({first}). If it is a lab, restore the original "
+                           f"with `git checkout -- {path}`; else: {fix}.") from None
+    return nb
+
+
 @dataclass
 class RunResult:
     notebook: nbformat.NotebookNode
@@ -183,7 +207,7 @@ def run_notebook(
     execution stops at the first error as `Run All` would.
     """
     path = Path(path)
-    nb = nbformat.read(path, as_version=4)
+    nb = read_notebook(path)
     client = _Client(
         nb,
         timeout=timeout,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checks import REPORT_ENV, CheckResult, read_report
-from .execute import DEFAULT_TIMEOUT, CellError, run_notebook, stage_copy
+from .execute import DEFAULT_TIMEOUT, CellError, NotANotebook, read_notebook, run_notebook, stage_copy
 
 
 @dataclass
@@ -40,6 +40,7 @@ def grade(path: str | Path, timeout: int = DEFAULT_TIMEOUT, env: dict[str, str |
     The copy keeps the learner's file and folder untouched: nothing the lab writes lands beside their work.
     """
     path = Path(path)
+    read_notebook(path)  # NotANotebook before anything is copied or started
     with tempfile.TemporaryDirectory(prefix="dp100lab-grade-") as tmp:
         report = Path(tmp) / "checks.jsonl"
         (Path(tmp) / "copy").mkdir()
@@ -103,6 +104,11 @@ def run(args: argparse.Namespace) -> int:
             hint = f" Did you mean {matches[0]}?" if matches else ""
         print(f"No notebook at {path}.{hint} Give the path of a lab, e.g. labs/05_training_jobs.ipynb.",
               file=sys.stderr)
+        return 2
+    try:
+        read_notebook(path)
+    except NotANotebook as e:
+        print(e, file=sys.stderr)
         return 2
     print(f"Running {path} headless (up to {args.timeout} s per cell)…", flush=True)
     result = grade(path, timeout=args.timeout)
