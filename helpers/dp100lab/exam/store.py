@@ -56,8 +56,10 @@ def atomic_write_json(path: Path, data: dict) -> None:
         raise
 
 
-def read_json_or_quarantine(path: Path, expect_key: str, out=None) -> dict | None:
-    """Return the JSON mapping at path, None if absent. If it is unreadable or not ours, move it aside and say so."""
+def read_json_or_quarantine(path: Path, expect_key: str, out=None, check=None) -> dict | None:
+    """Return the JSON mapping at path, None if absent. If it is unreadable or not ours, move it aside and say so.
+
+    check(data) may name what is wrong with the fields' types (None when they are fine); that file goes aside too."""
     out = out or sys.stderr
     if not path.exists():
         return None
@@ -65,6 +67,9 @@ def read_json_or_quarantine(path: Path, expect_key: str, out=None) -> dict | Non
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or expect_key not in data:
             raise ValueError(f"missing the {expect_key!r} field")
+        problem = check(data) if check else None
+        if problem:
+            raise ValueError(problem)
         return data
     except (ValueError, UnicodeDecodeError) as exc:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
@@ -76,6 +81,26 @@ def read_json_or_quarantine(path: Path, expect_key: str, out=None) -> dict | Non
             file=out,
         )
         return None
+
+
+def progress_problem(data: dict) -> str | None:
+    """What is wrong with the types in progress.json, or None: later code indexes these fields and would fail
+    with a TypeError traceback instead."""
+    attempts = data.get("attempts")
+    if not isinstance(attempts, list):
+        return f"'attempts' is a {type(attempts).__name__}, not a list"
+    for i, a in enumerate(attempts):
+        if not isinstance(a, dict) or not isinstance(a.get("qid"), str) or \
+                not isinstance(a.get("score"), (int, float)) or isinstance(a.get("score"), bool) or \
+                not isinstance(a.get("at", ""), str):
+            return f"attempt {i} is not an answer record ({json.dumps(a)[:60]})"
+    # a card is None until FSRS schedules the question (srs.review)
+    for key, kind, item in (("cards", dict, (dict, type(None))), ("marked", list, str), ("mocks", list, dict)):
+        value = data.get(key, kind())
+        items = value.values() if isinstance(value, dict) else value
+        if not isinstance(value, kind) or not all(isinstance(x, item) for x in items):
+            return f"'{key}' is not a {kind.__name__} of the expected entries"
+    return None
 
 
 def backup_once(path: Path, old_version) -> Path:
@@ -97,7 +122,7 @@ class ProgressStore:
             self._load()
 
     def _load(self) -> None:
-        data = read_json_or_quarantine(self.path, "attempts", self.out)
+        data = read_json_or_quarantine(self.path, "attempts", self.out, check=progress_problem)
         if data is not None:
             data, changed = migrate_progress(data, self.path)
             if changed:
