@@ -126,11 +126,12 @@ class JobOperations:
         """Print the job's log until it ends, as Azure's stream does; raise JobException if it failed."""
         job = self._entity(self._row(name))
         out = sys.stdout
-        out.write(f"RunId: {name}\nWeb View: {job.studio_url}\n")
+        out.write(f"RunId: {name}\nWeb View: {job.studio_url}\n")  # Azure's header: the job's name and link only
+        out.flush()  # at once: the first log line can be seconds away (the job's process is still starting)
+        log = self._store.job_dir(name) / LOG
         header = f"\nStreaming {LOG}\n{'=' * (len(LOG) + 10)}\n\n"
         try:
-            follow(self._store.job_dir(name) / LOG, lambda: self._row(name)["status"] in TERMINAL_STATUSES,
-                   out, header)
+            follow(log, self._status_lines(name, log, out), out, header)
         except KeyboardInterrupt as e:
             raise _job_exception("The output streaming for the run interrupted.\nBut the run is still executing "
                                  f"on the compute target. \nTo stop it: ml_client.jobs.begin_cancel('{name}').") from e
@@ -143,6 +144,23 @@ class JobOperations:
                                  ErrorCategory.SYSTEM_ERROR)
         out.write("\n")
         out.flush()
+
+    def _status_lines(self, name: str, log: Path, out: Any):
+        """stream's is_done(): also prints `Status: <status>` (studio's names) each time the status changes
+        while the log is still empty, so a queued or starting job is not silence."""
+        shown: list = []
+
+        def is_done() -> bool:
+            status = self._row(name)["status"]
+            if status in TERMINAL_STATUSES:
+                return True
+            if status not in shown[-1:] and not (log.exists() and log.stat().st_size):
+                out.write(f"Status: {status}\n")
+                out.flush()
+                shown.append(status)
+            return False
+
+        return is_done
 
     def begin_cancel(self, name: str, **kwargs: Any) -> LocalPoller:
         """Request cancellation (the job's processes get SIGTERM, then SIGKILL); the poller ends when Canceled."""
