@@ -58,8 +58,11 @@ def start(store: Any, endpoint: str, deployment: str, launch: Optional[dict] = N
         preferred_port = None
         argv = [sys.executable, "-m", "dp100lab.workspace.endpoints.serve", "--entry_script", launch["entry_script"],
                 "--port", str(port)]
-        env = package_env(launch["env"])
+        env = package_env()
         env.pop("GUNICORN_CMD_ARGS", None)
+        for key in [k for k in env if k.startswith("AZUREML_MDC_")]:
+            del env[key]  # a kernel's in-process collector settings: only the deployment's own data_collector counts
+        env.update(launch["env"])
         start_at = log.stat().st_size if log.exists() else 0
         pid = spawn_detached(argv, log=log, cwd=Path(launch["cwd"]), env=env)
         servers.record(store, server_name(endpoint, deployment), "inference-server", pid, port,
@@ -76,6 +79,14 @@ def start(store: Any, endpoint: str, deployment: str, launch: Optional[dict] = N
         if "Address already in use" not in tail:
             return "Failed", None
     return "Failed", None
+
+
+def set_env(store: Any, endpoint: str, deployment: str, changes: dict) -> None:
+    """Change the saved launch environment (the next start uses it)."""
+    path = deployment_dir(store, endpoint, deployment) / "launch.json"
+    launch = json.loads(path.read_text())
+    launch["env"].update(changes)
+    path.write_text(json.dumps(launch, indent=1))
 
 
 def alive(store: Any, endpoint: str, deployment: str) -> bool:

@@ -23,6 +23,7 @@ from ..core.errors import invalid, note
 from ..core.poller import LocalPoller
 from ..core.specs import arm_id
 from ..core.uris import resolve_path
+from ..monitoring import collection
 from . import http_errors, inference, state
 from .state import DEPLOYMENT_KIND, ENDPOINT_KIND, dep_key
 
@@ -66,6 +67,10 @@ class OnlineDeploymentOperations:
         local = row["spec"].get("_local", {})
         cls = KubernetesOnlineDeployment if spec.get("type") == "kubernetes" else ManagedOnlineDeployment
         entity = _sdk.entity_load(cls, {**spec, "provisioning_state": local.get("state", "Creating")})
+        stored = (spec.get("data_collector") or {}).get("collections") or {}
+        for name, col in (entity.data_collector.collections if entity.data_collector else {}).items():
+            if isinstance((stored.get(name) or {}).get("data"), str):
+                col.data = stored[name]["data"]  # the data asset's id, a string as Azure's GET returns it
         entity._id = arm_id(self._client, "onlineEndpoints", spec["endpoint_name"]) + f"/deployments/{spec['name']}"
         return entity
 
@@ -100,6 +105,9 @@ class OnlineDeploymentOperations:
         if timeout is not None and not 0 < int(timeout) <= 180000:
             raise http_errors.bad_request(f"request_settings.request_timeout_ms of '{d.name}' is {timeout}; the "
                                           f"maximum value allowed is 180000 milliseconds.")
+        problem = collection.check(d.data_collector) if d.data_collector is not None else None
+        if problem:
+            raise invalid(f"Deployment '{d.name}': {problem}")
         if self._store.get(ENDPOINT_KIND, d.endpoint_name) is None:
             raise http_errors.not_found("Online endpoint", d.endpoint_name, self._store.names(ENDPOINT_KIND),
                                         "Create the endpoint first, then its deployments.")
@@ -118,6 +126,10 @@ class OnlineDeploymentOperations:
             env = d.environment[len("azureml:"):] if d.environment.startswith("azureml:") else d.environment
             name, _, version = env.partition(":")
             self._client.environments.get(name, version=version) if version else None
+        data_ids = {}
+        if d.data_collector is not None and d.data_collector.collections:
+            # the SDK registers each collection's data asset before it sends the deployment, and keeps its id
+            data_ids = collection.register_assets(self._client, d.endpoint_name, d.name, d.data_collector)
         folder = inference.deployment_dir(self._store, d.endpoint_name, d.name)
         code_dir, entry = self._layout(d, folder, mlflow_nocode)
         models_dir = folder / "azureml-models" / model.name / str(model.version)
@@ -129,12 +141,16 @@ class OnlineDeploymentOperations:
         spec = json.loads(json.dumps(_sdk.entity_to_dict(d), default=str))
         spec.pop("provisioning_state", None)
         spec["model"] = f"azureml:{model.name}:{model.version}"
+        for name, data_id in data_ids.items():  # the schema's dump drops a string id, so it is set here
+            spec["data_collector"]["collections"][name]["data"] = data_id
+            d.data_collector.collections[name].data = data_id  # the SDK sets it on the caller's entity too
         if mlflow_nocode:
             spec.pop("environment", None)
         existed = self._store.get(DEPLOYMENT_KIND, dep_key(d.endpoint_name, d.name)) is not None
         spec["_local"] = {"state": "Creating"}
         self._store.put(DEPLOYMENT_KIND, dep_key(d.endpoint_name, d.name), None, spec)
         self._notes(d, existed)
+        self._collector_notes(d)
         env = {str(k): str(v) for k, v in (d.environment_variables or {}).items()}
         env.update(AZUREML_MODEL_DIR=str(models_dir), AML_APP_ROOT=str(code_dir), AZUREML_ENTRY_SCRIPT=str(entry),
                    SERVICE_NAME=d.endpoint_name, WORKSPACE_NAME=self._client.workspace_name)
@@ -142,8 +158,12 @@ class OnlineDeploymentOperations:
         ready_s = None
         if probe is not None:  # the probe's own budget: initial delay + period x failure threshold
             ready_s = (probe.initial_delay or 10) + (probe.period or 10) * (probe.failure_threshold or 30)
+        # Azure's collector sidecar: started with the deployment, its address given to score.py's Collector
+        env.update(collection.start(self._client, d.endpoint_name, d.name, d.data_collector))
         launch = {"entry_script": str(entry), "cwd": str(code_dir), "env": env, "ready_timeout_s": ready_s}
         status, _port = inference.start(self._store, d.endpoint_name, d.name, launch)
+        if status != "Succeeded":
+            collection.stop(self._store, d.endpoint_name, d.name)  # nothing serves, so nothing collects
         state.set_state(self._store, d.endpoint_name, d.name, status)
         state.sync(self._store, d.endpoint_name)
         state.ensure_router(self._store, d.endpoint_name)
@@ -192,6 +212,22 @@ class OnlineDeploymentOperations:
             note(f"app_insights_enabled: Azure would send '{d.name}' logs and metrics to Application Insights; "
                  f"here they stay in get_logs.")
 
+    def _collector_notes(self, d: OnlineDeployment) -> None:
+        dc = getattr(d, "data_collector", None)
+        if dc is None:
+            return
+        payload = sorted(n for n, c in (dc.collections or {}).items()
+                         if n.lower() in collection.PAYLOAD and str(c.enabled).lower() == "true")
+        if payload:
+            note(f"data_collector {'/'.join(payload)} of '{d.name}': Azure's collector sidecar logs each HTTP "
+                 f"request/response payload; locally only what score.py's Collector sends is collected.")
+        if str(dc.rolling_rate or "").lower() == "minute":
+            note(f"data_collector.rolling_rate 'minute' of '{d.name}': Azure rolls the collected files every "
+                 f"minute; here they roll hourly (yyyy/MM/dd/HH).")
+        if dc.request_logging is not None and getattr(dc.request_logging, "capture_headers", None):
+            note(f"data_collector.request_logging of '{d.name}': Azure logs the listed request headers with payload "
+                 f"logging; they are recorded here and not logged.")
+
     # ---- read ------------------------------------------------------------------------------------
     def get(self, name: str, endpoint_name: str, *, local: bool = False) -> OnlineDeployment:
         self._row(name, endpoint_name)
@@ -223,6 +259,7 @@ class OnlineDeploymentOperations:
 
         def _delete() -> None:
             inference.stop(self._store, endpoint_name, name)
+            collection.stop(self._store, endpoint_name, name, forget=True)  # collected data and assets stay
             self._store.delete(DEPLOYMENT_KIND, dep_key(endpoint_name, name))
             spec = dict(self._store.get(ENDPOINT_KIND, endpoint_name)["spec"])
             for table in ("traffic", "mirror_traffic"):

@@ -14,6 +14,7 @@ from typing import Any, Optional
 from ..core import servers
 from ..core.errors import note
 from ..core.processes import spawn_detached
+from ..monitoring import collection
 from . import inference, keys, routing
 
 ENDPOINT_KIND = "online_endpoint"
@@ -88,20 +89,39 @@ def ensure_router(store: Any, endpoint: str) -> int:
     return port
 
 
+def _ensure_collector(store: Any, endpoint: str, deployment: str) -> bool:
+    """Restart a deployment's data collector that died, on its old port when that is free; True when it had to
+    move to another port (its scoring server, which sends to that port, must then restart too)."""
+    port = collection.configured_port(store, endpoint, deployment)
+    if port is None or collection.alive(store, endpoint, deployment):
+        return False
+    new = port if _bindable(port) else servers.free_port()
+    collection.relaunch(store, endpoint, deployment, new)
+    note(f"the data collector of deployment '{deployment}' had stopped; it was restarted.")
+    if new != port:
+        inference.set_env(store, endpoint, deployment, {"AZUREML_MDC_PORT": str(new)})
+    return new != port
+
+
 def ensure_deployments(store: Any, endpoint: str) -> None:
-    """Restart (with a one-line note) each Succeeded deployment whose server died since it was last used."""
+    """Restart (with a one-line note) each Succeeded deployment whose server, or data collector, died since it was
+    last used."""
     changed = False
     for d in deployment_rows(store, endpoint):
         ds = d["spec"]
         local = ds.get("_local", {})
-        if local.get("state") != "Succeeded" or inference.alive(store, endpoint, ds["name"]):
+        if local.get("state") != "Succeeded":
+            continue
+        moved = _ensure_collector(store, endpoint, ds["name"])
+        if not moved and inference.alive(store, endpoint, ds["name"]):
             continue
         srv = servers.get(store, inference.server_name(endpoint, ds["name"]))
         state, _port = inference.start(store, endpoint, ds["name"], preferred_port=srv.port if srv else None)
         if state != "Succeeded":
             set_state(store, endpoint, ds["name"], "Failed")
         note(f"the server of deployment '{ds['name']}' had stopped (a restart of the machine or `dp100 reset`?); "
-             f"it was restarted: {state}.")
+             f"it was restarted: {state}." if not moved else
+             f"the server of deployment '{ds['name']}' was restarted to send to its collector's new port: {state}.")
         changed = True
     if changed:
         sync(store, endpoint)
@@ -119,4 +139,5 @@ def set_state(store: Any, endpoint: str, deployment: str, state: str) -> Optiona
 def stop_endpoint(store: Any, endpoint: str) -> None:
     for d in deployment_rows(store, endpoint):
         inference.stop(store, endpoint, d["spec"]["name"])
+        collection.stop(store, endpoint, d["spec"]["name"], forget=True)
     servers.stop(store, router_name(endpoint))

@@ -6,7 +6,8 @@ azureml-ai-monitoring's Collector in score.py POSTs each logged DataFrame to htt
 /modeldata/log with CloudEvents headers (ce-type azureml.inference.<collection>, ce-time, ce-x-request-id, ...).
 On Azure a sidecar writes those events to blob storage; this server writes them the same way, one JSON object per
 line, to <destination>/<yyyy>/<MM>/<dd>/<HH>/<instance_id>.jsonl in the datastore's local folder
-(how-to-collect-production-data, "Store collected data in Blob Storage"). Written with the standard library: the
+(how-to-collect-production-data, "Store collected data in Blob Storage"), or <yyyy>/<MM>/<dd>/ when the
+deployment's rolling_rate is day (the config's "layout"). Written with the standard library: the
 Azure sidecar is not distributed, and all it does here is append lines to files.
 """
 
@@ -39,9 +40,9 @@ def event_for(headers: dict, body: bytes, source: str) -> dict:
             "contentrange": f"bytes 0-{max(len(body) - 1, 0)}/{len(body)}"}
 
 
-def write_event(folder: Path, event: dict, instance_id: str) -> Path:
+def write_event(folder: Path, event: dict, instance_id: str, layout: str = "%Y/%m/%d/%H") -> Path:
     t = datetime.strptime(event["time"], "%Y-%m-%dT%H:%M:%SZ")
-    path = Path(folder) / f"{t:%Y}" / f"{t:%m}" / f"{t:%d}" / f"{t:%H}" / f"{instance_id}.jsonl"
+    path = Path(folder) / t.strftime(layout) / f"{instance_id}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     with _lock, open(path, "a") as f:
         f.write(json.dumps(event, separators=(",", ":")) + "\n")
@@ -74,7 +75,8 @@ def make_handler(config: dict):
             if not target or not target.get("enabled"):
                 self.send_error(400, f"collection {collection!r} is not enabled on this deployment")
                 return
-            write_event(Path(target["folder"]), event_for(headers, body, config["source"]), instance_id)
+            write_event(Path(target["folder"]), event_for(headers, body, config["source"]), instance_id,
+                        config.get("layout", "%Y/%m/%d/%H"))
             if not target.get("registered"):  # in the background: the Collector must not wait for it
                 threading.Thread(target=_register, args=(config["store"], target)).start()
             self.send_response(200)
