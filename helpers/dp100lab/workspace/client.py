@@ -3,8 +3,9 @@
 Same attribute and operation-group names as azure.ai.ml.MLClient; every group takes and returns real azure.ai.ml
 entities. Groups are built on first use so a notebook pays only for what it touches. The top-level
 create_or_update / begin_create_or_update dispatch on the entity type through one table, as MLClient does.
-Any other group of the real MLClient exists here too: its calls are recorded and answered with one line saying
-what Azure would do (never an AttributeError).
+Any other group of the real MLClient exists here too, and so does any method a group built here lacks: its calls
+are recorded and answered with one line saying what Azure would do (never an AttributeError). Both lists are
+below, in RECORDED_ONLY and RECORDED_METHODS (tests/fidelity/test_surface.py prints them).
 """
 
 from __future__ import annotations
@@ -17,24 +18,26 @@ from typing import Any, Optional
 
 from azure.ai.ml import entities as E
 
-from .core.errors import invalid, not_yet, note
+from .core.errors import invalid, note
 from .core.store import Store
 
 LOCAL_SUBSCRIPTION = "local"
 LOCAL_RESOURCE_GROUP = "local"
 LOCAL_WORKSPACE = "local"
 
-# entity type -> the group whose create_or_update takes it (azure.ai.ml._ml_client's singledispatch, SDK 1.35)
+# entity type -> the group whose create_or_update takes it (azure.ai.ml._ml_client's singledispatch, SDK 1.35.2).
+# Data is not among them there: ml_client.create_or_update(Data(...)) is a TypeError on Azure, so here too.
 CREATE_OR_UPDATE = ((E.Job, "jobs"), (E.Model, "models"), (E.Environment, "environments"),
-                    (E.Component, "components"), (E.Datastore, "datastores"), (E.Data, "data"))
-# entity type -> the group whose begin_create_or_update takes it
-BEGIN_CREATE_OR_UPDATE = ((E.Workspace, "workspaces"), (E.Registry, "registries"), (E.Compute, "compute"),
+                    (E.Component, "components"), (E.Datastore, "datastores"), (E.Index, "indexes"))
+# entity type -> the group whose begin_create_or_update takes it (a third item: the method, when it is another)
+BEGIN_CREATE_OR_UPDATE = ((E.Workspace, "workspaces", "begin_create"), (E.Registry, "registries"), (E.Compute, "compute"),
                           (E.OnlineEndpoint, "online_endpoints"), (E.BatchEndpoint, "batch_endpoints"),
                           (E.OnlineDeployment, "online_deployments"), (E.BatchDeployment, "batch_deployments"),
                           (E.ModelBatchDeployment, "batch_deployments"),
                           (E.PipelineComponentBatchDeployment, "batch_deployments"), (E.Schedule, "schedules"),
                           (E.ServerlessEndpoint, "serverless_endpoints"),
-                          (E.MarketplaceSubscription, "marketplace_subscriptions"))
+                          (E.MarketplaceSubscription, "marketplace_subscriptions"),
+                          (E.CapabilityHost, "capability_hosts"), (E.DeploymentTemplate, "deployment_templates"))
 # groups of the real MLClient with no local meaning: (what Azure would do)
 RECORDED_ONLY = {
     "registries": "create or read an Azure ML registry shared across workspaces",
@@ -50,19 +53,73 @@ RECORDED_ONLY = {
     "azure_openai_deployments": "list the Azure OpenAI deployments of the workspace's connections",
     "deployment_templates": "manage deployment templates in a registry",
 }
+# methods of the real MLClient's groups that the group built here lacks: (what Azure would do), per group
+RECORDED_METHODS = {
+    "components": {"download": "download the component's spec and code from the workspace",
+                   "prepare_for_sign": "prepare the component's files for signing",
+                   "validate": "validate the component and return a ValidationResult"},
+    "compute": {"begin_attach": "attach an existing Azure resource (a VM, Kubernetes or Synapse Spark) as compute",
+                "enable_sso": "turn single sign-on on or off for a compute instance",
+                "list_nodes": "list the nodes of a compute cluster"},
+    "data": {"share": "copy the data asset from the workspace into a registry"},
+    "environments": {"share": "copy the environment from the workspace into a registry"},
+    "models": {"package": "package the model and its dependencies into an environment image",
+               "share": "copy the model from the workspace into a registry"},
+    "jobs": {"begin_delete": "delete the job", "show_services": "return the services (Studio, TensorBoard, SSH, ...) "
+             "of a job's node", "update": "update the job's display_name, description, tags or properties"},
+    "workspaces": {"begin_diagnose": "diagnose the workspace's setup (network, key vault, storage, registry)",
+                   "begin_provision_network": "provision the workspace's managed network",
+                   "begin_sync_keys": "resynchronize the keys of the workspace's storage, registry and insights"},
+}
 
 
-def _group_for(entity: Any, table: tuple) -> str:
-    for cls, group in table:
+def _group_for(entity: Any, table: tuple, call: str) -> tuple[str, str]:
+    """(group, method) that takes `entity` for ml_client.<call>, or TypeError naming what it takes, as Azure."""
+    for cls, group, *method in table:
         if isinstance(entity, cls):
-            return group
-    raise invalid(f"{type(entity).__name__} cannot be created with this call. create_or_update takes a Job, Model, "
-                  f"Environment, Component, Datastore or Data; begin_create_or_update takes a Workspace, Registry, "
-                  f"Compute, online or batch endpoint or deployment, or Schedule (as azure.ai.ml.MLClient).")
+            return group, (method or [call])[0]
+    other = BEGIN_CREATE_OR_UPDATE if table is CREATE_OR_UPDATE else CREATE_OR_UPDATE
+    names = ", ".join(dict.fromkeys(entry[0].__name__ for entry in table))
+    hint = (f" Use ml_client.data.create_or_update(data)." if isinstance(entity, E.Data) else
+            f" Use ml_client.{'begin_create_or_update' if table is CREATE_OR_UPDATE else 'create_or_update'}(...)."
+            if any(isinstance(entity, entry[0]) for entry in other) else "")
+    raise TypeError(f"ml_client.{call} cannot take a {type(entity).__name__}: it takes a {names} (as "
+                    f"azure.ai.ml.MLClient).{hint}")
+
+
+def _recorded_call(client: "LocalMLClient", group: str, method: str, azure_would: str):
+    """A method with no local meaning: each call is recorded in the store and answered with one line."""
+
+    def _call(*args: Any, **kwargs: Any) -> Any:
+        client.store.record_call(f"{group}.{method}", args, kwargs)
+        note(f"ml_client.{group}.{method} is recorded only: on Azure this would {azure_would}.")
+        if method.startswith("list"):
+            return iter(())
+        first = args[0] if args else next(iter(kwargs.values()), None)
+        if method.startswith("begin_"):
+            from .core.poller import completed
+            return completed(first)
+        return first if method.startswith(("create", "update")) else None
+
+    _call.__name__ = method
+    return _call
+
+
+def _group(build):
+    """@cached_property for a group built here, given the real group's methods it lacks (RECORDED_METHODS)."""
+    def get(client: "LocalMLClient") -> Any:
+        ops = build(client)
+        for method, azure_would in RECORDED_METHODS.get(build.__name__, {}).items():
+            if not hasattr(ops, method):
+                setattr(ops, method, _recorded_call(client, build.__name__, method, azure_would))
+        return ops
+
+    get.__name__, get.__doc__ = build.__name__, build.__doc__
+    return cached_property(get)
 
 
 class _RecordedOnly:
-    """A group with no local meaning: each call is recorded in the store and answered with one line."""
+    """A group with no local meaning: every method is a recorded call."""
 
     def __init__(self, client: "LocalMLClient", group: str, azure_would: str):
         self._client, self._group, self._azure_would = client, group, azure_would
@@ -70,41 +127,10 @@ class _RecordedOnly:
     def __getattr__(self, method: str):
         if method.startswith("__"):
             raise AttributeError(method)
-
-        def _call(*args: Any, **kwargs: Any) -> Any:
-            self._client.store.record_call(f"{self._group}.{method}", args, kwargs)
-            note(f"ml_client.{self._group}.{method} is recorded only: on Azure this would {self._azure_would}.")
-            if method.startswith("list"):
-                return iter(())
-            first = args[0] if args else next(iter(kwargs.values()), None)
-            if method.startswith("begin_"):
-                from .core.poller import completed
-                return completed(first)
-            return first if method.startswith(("create", "update")) else None
-
-        return _call
+        return _recorded_call(self._client, self._group, method, self._azure_would)
 
     def __repr__(self) -> str:
         return f"<{self._group}: recorded only in the local workspace>"
-
-
-class _NotYet:
-    """An operation group that a later module brings locally: every call says so and what Azure would do."""
-
-    def __init__(self, group: str, module: str, azure_would: str):
-        self._group, self._module, self._azure_would = group, module, azure_would
-
-    def __getattr__(self, method: str):
-        if method.startswith("__"):
-            raise AttributeError(method)
-
-        def _call(*args, **kwargs):
-            raise not_yet(self._module, f"ml_client.{self._group}.{method}", self._azure_would)
-
-        return _call
-
-    def __repr__(self) -> str:
-        return f"<{self._group}: arrives in module {self._module} of dp100lab>"
 
 
 class LocalMLClient:
@@ -147,48 +173,47 @@ class LocalMLClient:
         return f"LocalMLClient(workspace_name='{self.workspace_name}', store='{self._store.root}')"
 
     # ---- operation groups built in this package --------------------------------------------------
-    @cached_property
+    @_group
     def workspaces(self):
         from .assets.workspaces import WorkspaceOperations
         return WorkspaceOperations(self)
 
-    @cached_property
+    @_group
     def compute(self):
         from .assets.compute import ComputeOperations
         return ComputeOperations(self)
 
-    @cached_property
+    @_group
     def datastores(self):
         from .assets.datastores import DatastoreOperations
         return DatastoreOperations(self)
 
-    @cached_property
+    @_group
     def data(self):
         from .assets.data import DataOperations
         return DataOperations(self)
 
-    @cached_property
+    @_group
     def environments(self):
         from .assets.environments import EnvironmentOperations
         return EnvironmentOperations(self)
 
-    @cached_property
+    @_group
     def models(self):
         from .assets.models import ModelOperations
         return ModelOperations(self)
 
-    @cached_property
+    @_group
     def connections(self):
         from .assets.connections import WorkspaceConnectionsOperations
         return WorkspaceConnectionsOperations(self)
 
-    @cached_property
+    @_group
     def jobs(self):
         from .jobs.operations import JobOperations
         return JobOperations(self)
 
-    # ---- groups a later module brings locally (module numbers: README's module map) --
-    @cached_property
+    @_group
     def components(self):
         if self.registry_name:  # a registry client (registry_name="azureml"): the local registry's RAI components
             from .registry import RegistryComponentOperations
@@ -196,39 +221,48 @@ class LocalMLClient:
         from .assets.components import ComponentOperations
         return ComponentOperations(self)
 
-    @cached_property
+    @_group
     def online_endpoints(self):
         from .endpoints.online_endpoints import OnlineEndpointOperations
         return OnlineEndpointOperations(self)
 
-    @cached_property
+    @_group
     def online_deployments(self):
         from .endpoints.online_deployments import OnlineDeploymentOperations
         return OnlineDeploymentOperations(self)
 
-    @cached_property
+    @_group
     def batch_endpoints(self):
         from .endpoints.batch_endpoints import BatchEndpointOperations
         return BatchEndpointOperations(self)
 
-    @cached_property
+    @_group
     def batch_deployments(self):
         from .endpoints.batch_deployments import BatchDeploymentOperations
         return BatchDeploymentOperations(self)
 
-    @cached_property
+    @_group
     def schedules(self):
         from .schedules.operations import ScheduleOperations
         return ScheduleOperations(self)
 
     # ---- top-level conveniences, as azure.ai.ml.MLClient -------------------------------------------------
     def create_or_update(self, entity: Any, **kwargs: Any) -> Any:
-        """Create or update a Job, Model, Environment, Component, Datastore or Data (dispatch on its type)."""
-        return getattr(self, _group_for(entity, CREATE_OR_UPDATE)).create_or_update(entity, **kwargs)
+        """Create or update a Job, Model, Environment, Component or Datastore (dispatch on its type)."""
+        group, method = _group_for(entity, CREATE_OR_UPDATE, "create_or_update")
+        return getattr(getattr(self, group), method)(entity, **kwargs)
 
     def begin_create_or_update(self, entity: Any, **kwargs: Any) -> Any:
         """Create or update a Workspace, Compute, endpoint, deployment or Schedule; returns a poller."""
-        return getattr(self, _group_for(entity, BEGIN_CREATE_OR_UPDATE)).begin_create_or_update(entity, **kwargs)
+        group, method = _group_for(entity, BEGIN_CREATE_OR_UPDATE, "begin_create_or_update")
+        return getattr(getattr(self, group), method)(entity, **kwargs)  # Workspace: begin_create, as Azure
+
+    @classmethod
+    def from_config(cls, credential: Any = None, *, path: Optional[os.PathLike | str] = None,
+                    file_name: Optional[str] = None, **kwargs: Any) -> Any:
+        """As MLClient.from_config: see dp100lab.MLClient.from_config."""
+        from .connect import MLClient
+        return MLClient.from_config(credential, path=path, file_name=file_name, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         if name in RECORDED_ONLY:

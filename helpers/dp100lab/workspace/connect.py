@@ -125,9 +125,15 @@ class MLClient:
     @classmethod
     def from_config(cls, credential: Any = None, *, path: Optional[os.PathLike | str] = None,
                     file_name: Optional[str] = None, **kwargs: Any) -> Any:
-        """As MLClient.from_config: the workspace in config.json when there is one, else the local workspace."""
+        """As MLClient.from_config: the workspace in config.json when there is one, else the local workspace.
+
+        Locally (no config, or DP100LAB_BACKEND=local) the names a config.json gives are kept, so
+        ml_client.workspaces.get(ml_client.workspace_name) finds the workspace, as on Azure."""
         if _azure_chosen(path):
             from azure.ai.ml import MLClient as AzureMLClient
 
             return AzureMLClient.from_config(credential, path=path, file_name=file_name, **kwargs)
-        return cls(credential)
+        found = find_workspace_config(Path(path) / file_name if path and file_name else path)
+        cfg = json.loads(found.read_text(encoding="utf-8")) if found else {}
+        return cls(credential, cfg.get("subscription_id"), cfg.get("resource_group"), cfg.get("workspace_name"),
+                   root=kwargs.get("root"))
