@@ -8,7 +8,8 @@ Azure ML studio shows the same runs, metrics and models on ml.azure.com; locally
 with the backend sqlite:///<store>/mlflow.db and artifacts under <store>/mlartifacts. The server is recorded in
 the store's servers table, so any process (a restarted kernel, `dp100 studio --stop`, `dp100 reset`) finds it.
 Links open MLflow 3's model-training view (its `workflowType=machine_learning` URL setting) on the runs, not the
-GenAI view; MLflow's telemetry is off (its MLFLOW_DISABLE_TELEMETRY and DO_NOT_TRACK settings).
+GenAI view; MLflow's telemetry is off (its MLFLOW_DISABLE_TELEMETRY and DO_NOT_TRACK settings), and so is its
+AI Gateway (MLFLOW_ENABLE_AI_GATEWAY).
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ LOG_FILE = "studio.log"
 HOLD_PURPOSE = "studio (mlflow server)"
 VIEW = "workflowType=machine_learning"  # MLflow 3 UI: the model-training view (its default is the GenAI one)
 SERVER_ENV = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true",  # MLflow's own telemetry switches
-              "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}  # no GenAI job runner (huey workers) beside the UI
+              "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",  # no GenAI job runner (huey workers) beside the UI
+              "MLFLOW_ENABLE_AI_GATEWAY": "false"}  # no AI Gateway pages or endpoints: the course trains models
+# MLflow 3.17 has no setting for its Assistant panel: the UI offers it whenever the page's host is localhost or
+# 127.0.0.1 and remembers in the browser's localStorage that it was opened or closed.
 
 
 class StudioError(RuntimeError):

@@ -1,11 +1,14 @@
 """The studio: mlflow server on the store, on 127.0.0.1 only, recorded in the store's servers table (found again from
-any process), telemetry off, links in the model-training view; stops on SIGTERM in the foreground; reset refuses."""
+any process), telemetry and the AI Gateway off, links in the model-training view; stops on SIGTERM in the
+foreground; reset refuses."""
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -61,6 +64,13 @@ def test_studio_serves_on_loopback_is_found_again_and_stops(tmp_path, monkeypatc
         assert env["MLFLOW_DISABLE_TELEMETRY"] == "true" and env["DO_NOT_TRACK"] == "true"
         with urllib.request.urlopen(url + "/ajax-api/3.0/mlflow/ui-telemetry", timeout=30) as response:
             assert b'"disable_ui_telemetry":true' in response.read().replace(b" ", b"")
+        # MLflow's AI Gateway is off: the UI is told so (no Gateway pages) and its endpoints answer 501
+        assert env["MLFLOW_ENABLE_AI_GATEWAY"] == "false"
+        with urllib.request.urlopen(url + "/ajax-api/3.0/mlflow/server-info", timeout=30) as response:
+            assert json.loads(response.read())["features_enabled"]["gateway"] is False
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url + "/gateway/mlflow/v1/models", timeout=30)
+        assert refused.value.code == 501
         # another process (a restarted kernel) finds the same server through the store
         found = subprocess.run([sys.executable, "-c", "from dp100lab import studio; print(studio.status())"],
                                capture_output=True, text=True, env={**os.environ, "DP100LAB_HOME": str(home)})
