@@ -121,8 +121,8 @@ def test_practice_explains_immediately_records_and_survives_bad_input(bank):
 
 
 def test_quiz_cli_lists_valid_domains_for_bad_input():
-    r = subprocess.run([sys.executable, "-m", "dp100lab.exam.cli", "quiz", "--bank", str(GOOD), "--domain", "banana"],
-                       capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "dp100lab.exam.cli", "quiz", "--outline", "dp100", "--bank", str(GOOD),
+                        "--domain", "banana"], capture_output=True, text=True)
     assert r.returncode == 2
     assert "unknown DP-100 domain 'banana'. Valid domains: 1 = Design and prepare a machine learning solution" in r.stderr
 

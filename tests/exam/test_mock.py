@@ -171,7 +171,8 @@ def test_corrupted_session_is_reported_and_moved_aside():
 
 
 def test_dp100_exam_end_to_end_from_stdin(home):
-    cmd = [sys.executable, "-m", "dp100lab.exam.cli", "exam", "--bank", str(GOOD), "--questions", "5", "--seed", "2"]
+    cmd = [sys.executable, "-m", "dp100lab.exam.cli", "exam", "--outline", "dp100", "--bank", str(GOOD), "--questions", "5",
+           "--seed", "2"]
     first = load_bank(GOOD).by_id()[build_exam(load_bank(GOOD), 5, seed=2)[0]]
     typed = {"single": "A", "code": "A", "multiple": "A B", "ordering": "B A C", "yesno": "Y N"}[first.type]
     r1 = subprocess.run(cmd, input=f"{typed}\nq\n", capture_output=True, text=True)  # interrupted after one answer

@@ -30,7 +30,7 @@ def test_the_candidate_reads_each_question_type_from_the_screen():
 
 @pytest.mark.parametrize("seed", [11, 2027])
 def test_position_only_candidate_in_dp100_quiz(home, seed):
-    drive(["quiz", "-n", str(len(BANK.questions)), "--seed", str(seed)], str(home))
+    drive(["quiz", "--outline", "dp100", "-n", str(len(BANK.questions)), "--seed", str(seed)], str(home))
     score, answered = mean_score(str(home), "practice")
     assert answered == len(BANK.questions)  # it went through the whole bank
     assert score <= MAX_SCORE, f"answering by position alone scored {score:.1%}"

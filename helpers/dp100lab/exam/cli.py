@@ -10,6 +10,18 @@ import sys
 from pathlib import Path
 
 from .bank import load_bank
+from .outlines import LIVE, NAMES, status_line
+
+
+def _outline(args) -> str:
+    """--outline if given; else the outline an explicitly prefixed id names (--domain dp100-3); else the live exam."""
+    if args.outline:
+        return args.outline
+    for value in (getattr(args, "domain", None), getattr(args, "skill", None)):
+        prefix = str(value or "").strip().lower().split("-")[0]
+        if prefix in NAMES and "-" in str(value):
+            return prefix
+    return LIVE
 
 
 def _bank(args):
@@ -49,8 +61,9 @@ def cmd_quiz(args) -> int:
             return 0
         print(f"Review: {len(qs)} question(s) due (spaced repetition, FSRS).")
     else:
+        outline = _outline(args)
         try:
-            qs = select(bank, args.domain, args.skill, args.module, outline=args.outline)
+            qs = select(bank, args.domain, args.skill, args.module, outline=outline)
         except SelectionError as exc:
             print(f"dp100 quiz: {exc}", file=sys.stderr)
             return 2
@@ -59,6 +72,7 @@ def cmd_quiz(args) -> int:
                   file=sys.stderr)
             return 1
         qs = shuffled(qs, args.count, args.seed)
+        print(status_line(outline))
     practice(qs, bank, store, input_fn=input, out=sys.stdout, mode="review" if args.review else "practice",
              seed=args.seed)
     return 0
@@ -77,7 +91,7 @@ def cmd_exam(args) -> int:
         return 1
     exam = MockExam(bank, store, input_fn=input, out=sys.stdout)
     try:
-        exam.start(n=args.questions, minutes=args.minutes, new=args.new, seed=args.seed, outline=args.outline)
+        exam.start(n=args.questions, minutes=args.minutes, new=args.new, seed=args.seed, outline=_outline(args))
     except RuntimeError as exc:
         print(f"dp100 exam: {exc}", file=sys.stderr)
         return 1
@@ -111,9 +125,10 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("quiz", parents=[common], help="practice questions with immediate explanations",
                               description="Practice by domain, skill or module; each answer is explained at once and "
                                           "recorded. Type ? at a prompt for help.")
-    p.add_argument("--outline", choices=("dp100", "ai300"), default="dp100",
-                   help="which exam's domains and skills --domain/--skill mean (default dp100)")
-    p.add_argument("--domain", help="exam domain, e.g. 3 or dp100-3 (ai300: 1-5)")
+    p.add_argument("--outline", choices=NAMES, default=None,
+                   help="which exam's domains and skills --domain/--skill mean (default ai300, the live exam; "
+                        "dp100 is the retired DP-100 outline; a prefixed id such as dp100-3 picks its own)")
+    p.add_argument("--domain", help="exam domain, e.g. 3 or ai300-3 (ai300: 1-5; dp100-3 for DP-100's)")
     p.add_argument("--skill", help="skill or group id, e.g. 3.1.4 or 3.1")
     p.add_argument("--module", help="curriculum module 00-12")
     p.add_argument("--review", action="store_true", help="questions due for spaced-repetition review")
@@ -127,8 +142,9 @@ def register(subparsers) -> None:
     p.add_argument("--questions", type=int, default=50, help="number of questions (default 50)")
     p.add_argument("--minutes", type=float, default=100, help="time limit in minutes (default 100)")
     p.add_argument("--new", action="store_true", help="start a new exam even if one is unfinished (it is kept aside)")
-    p.add_argument("--outline", choices=("dp100", "ai300"), default="dp100",
-                   help="draw by the domain weights of DP-100 (default) or AI-300, and report per domain of it")
+    p.add_argument("--outline", choices=NAMES, default=None,
+                   help="draw by the domain weights of AI-300 (default, the live exam) or of the retired DP-100, "
+                        "and report per domain of it; a resumed exam keeps the outline it started with")
     p.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_exam)
 
@@ -143,7 +159,7 @@ def register(subparsers) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="dp100", description="DP-100 / AI-300 exam practice")
+    ap = argparse.ArgumentParser(prog="dp100", description="AI-300 exam practice (and the retired DP-100 outline)")
     register(ap.add_subparsers(dest="command", required=True))
     args = ap.parse_args(argv)
     from .migrate import NewerFileError

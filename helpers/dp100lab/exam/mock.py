@@ -112,6 +112,7 @@ class MockExam:
             left = old["time_limit_s"] - old["elapsed_s"]
             asked = self.state.get("outline", "dp100")
             also = f" (that exam is {outlines.get(asked).exam}; --outline applies to the next one)" if asked != outline else ""
+            self.say(outlines.status_line(asked))
             self.say(f"Resuming the mock exam started {old['started_at']}: {len(old['answers'])}/{len(self.state['qids'])} "
                      f"answered, {_clock_text(left)} left{also}. (`dp100 exam --new` discards it and starts over.)")
             return
@@ -125,6 +126,7 @@ class MockExam:
                       "answers": {}, "marked": [], "current": 0, "elapsed_s": 0.0,
                       "time_limit_s": float(minutes) * 60, "started_at": now_iso()}
         self.save()
+        self.say(outlines.status_line(ol.name))
         self.say(f"{ol.exam} mock exam: {len(qids)} questions, {minutes:g} minutes. {COMMANDS}")
 
     def _check_layouts(self) -> None:

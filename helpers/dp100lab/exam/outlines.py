@@ -111,6 +111,18 @@ def crosswalk_notes() -> dict[str, str]:
 
 
 NAMES = ("dp100", "ai300")
+LIVE = "ai300"  # the exam candidates can sit today (DP-100 retired); the CLI's default outline
+
+
+def status_line(name: str) -> str:
+    """One line for the start of a quiz or mock exam: which outline it uses and where DP-100 and AI-300 stand."""
+    dp, ai = dp100(), ai300()
+    retired = f"{dp.exam} retired on {dp.raw['retired']}"
+    if get(name).name == "dp100":
+        return (f"Outline: {dp.exam} ({dp.title}); {retired}, {ai.exam} is the live exam "
+                f"(--outline {ai.name}, the default).")
+    return (f"Outline: {ai.exam} ({ai.title}), the live exam; {retired} "
+            f"(--outline {dp.name} for its outline).")
 
 
 def get(name: str) -> Outline:
