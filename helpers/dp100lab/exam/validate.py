@@ -1,6 +1,7 @@
 """Validate the question bank: schema, ids, cross-references, coverage thresholds, near-duplicates, code checks.
 
-    python -m dp100lab.exam.validate [--dir DIR] [--run-checks]
+    python -m dp100lab.exam.validate [--dir DIR] [--run-checks] [--outline dp100|ai300|both]
+    python -m dp100lab.exam.validate --citations    # the citation register against the bank (citations.py)
 
 Exit code 0 when the bank is sound and meets the thresholds, 1 otherwise. Each line names file, id and field.
 """
@@ -167,7 +168,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run-checks", action="store_true", help="also execute every code question's check")
     ap.add_argument("--outline", choices=("dp100", "ai300", "both"), default="both",
                     help="whose coverage thresholds to apply (default both; defects and bias are always checked)")
+    ap.add_argument("--citations", action="store_true",
+                    help="instead: references missing from data/citations.yaml (exit 1) and entries whose page "
+                         "title is not confirmed yet (offline)")
     args = ap.parse_args(argv)
+    if args.citations:
+        from . import citations
+
+        text, ok = citations.report(load_bank(args.dir))
+        print(text)
+        return 0 if ok else 1
     rep = validate(args.dir, run_checks=args.run_checks, outline=args.outline)
     print(rep.text())
     return 0 if rep.ok else 1
