@@ -48,6 +48,14 @@ def _trial_inputs(job: Any) -> dict:
     return out
 
 
+def _trial_outputs(job: Any) -> dict:
+    """Every output the trial's command can name: the component's own (a sweep node in a pipeline binds only some)
+    and the sweep's."""
+    declared = dict(getattr(job.trial, "outputs", None) or {})
+    declared.update(job.outputs or {})
+    return {k: {"type": getattr(getattr(v, "_data", v), "type", None) or "uri_folder"} for k, v in declared.items()}
+
+
 def prepare(client: Any, job: Any, name: str, job_dir: Path) -> Prepared:
     d = _sdk.entity_to_dict(job)
     space = {k: dict(v) for k, v in (d.get("search_space") or {}).items()}
@@ -95,8 +103,7 @@ def prepare(client: Any, job: Any, name: str, job_dir: Path) -> Prepared:
                   "environment": env if isinstance(env, (str, type(None))) else _sdk.entity_to_dict(env),
                   "environment_variables": dict(getattr(trial, "environment_variables", None) or {}),
                   "inputs": _trial_inputs(job),
-                  "outputs": {k: {"type": getattr(getattr(v, "_data", v), "type", "uri_folder")}
-                              for k, v in (job.outputs or {}).items()},
+                  "outputs": _trial_outputs(job),
                   "compute": str(job.compute) if job.compute else None},
     }
     job_dir.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ submitted as they are, through submit(), which hands them to their own job kinds
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any, Optional
 
 from azure.ai.ml import Input, Output
@@ -21,6 +22,8 @@ from ...core import uris
 from . import graph
 
 DEFAULT_DATASTORE = "workspaceblobstore"
+_OPTIONAL = re.compile(r"\$\[\[(.*?)\]\]", re.DOTALL)
+_INPUT = re.compile(r"\$\{\{\s*inputs\.([A-Za-z0-9_]+)\s*\}\}")
 
 
 def component_id(node: Any) -> Optional[str]:
@@ -109,6 +112,7 @@ def command_child(step: str, node: Any, component: Component, resolver: Resolver
         if key not in given and default is not None:
             given[key] = default
     child = _sdk.node_to_job(component(**given))
+    child.command = optional_blocks(child.command, given)
     child.compute = compute_of(node, resolver.pipeline)
     child.environment = getattr(node, "environment", None) or component.environment  # a node's job carries it
     given = resolver.outputs(step, node)
@@ -120,6 +124,17 @@ def command_child(step: str, node: Any, component: Component, resolver: Resolver
             setattr(child, attr, copy.deepcopy(val))
     child.display_name = node.display_name or step
     return child
+
+
+def optional_blocks(command: Optional[str], given: dict) -> Optional[str]:
+    """A step's command with each $[[...]] block kept (brackets removed) when its inputs are bound and dropped when
+    not, as Azure's runtime does for a step. Done before the child is submitted because the SDK's command-job check
+    only recognises an optional input written bare ($[[--x ${{inputs.x}}]]), and the registry's components quote
+    theirs ($[[--model_info '${{inputs.model_info}}']])."""
+    if not command:
+        return command
+    bound = {k for k, v in given.items() if v is not None}
+    return _OPTIONAL.sub(lambda m: m.group(1) if set(_INPUT.findall(m.group(1))) <= bound else "", command)
 
 
 def node_child(step: str, node: Any, component: Optional[Component], resolver: Resolver) -> Any:
@@ -137,16 +152,24 @@ def node_child(step: str, node: Any, component: Optional[Component], resolver: R
         if not getattr(child.settings, "default_compute", None):
             child.settings.default_compute = compute_of(node, resolver.pipeline)
         return child
-    child = copy.deepcopy(node)
-    if component is not None:
-        child._component = component  # a sweep's trial: the registered command component
+    if hasattr(node, "_to_job"):  # a sweep node: its inputs/outputs (_AttrDict) cannot be deep-copied; its job can
+        if component is not None:
+            node._component = component  # the trial: the registered command component
+        child = copy.deepcopy(_sdk.node_to_job(node))
+    else:
+        child = copy.deepcopy(node)
     for key, value in resolver.inputs(node).items():
         if key in graph.AUTOML_DATA and not hasattr(getattr(child, "inputs", None), key):
             setattr(child, key, value)
-        elif getattr(child, "inputs", None) is not None:
+        elif isinstance(child.inputs, dict):
+            child.inputs[key] = value
+        elif child.inputs is not None:
             setattr(child.inputs, key, value)
     for key, value in resolver.outputs(step, node).items():
-        setattr(child.outputs, key, value)
+        if isinstance(child.outputs, dict):
+            child.outputs[key] = value
+        else:
+            setattr(child.outputs, key, value)
     child.compute = compute_of(node, resolver.pipeline)
     child.display_name = node.display_name or step
     return child
