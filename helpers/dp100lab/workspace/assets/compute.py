@@ -8,7 +8,11 @@ A job with no compute runs on serverless compute (azure-ai-ml v2), which needs n
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from azure.ai.ml.entities import AmlCompute, Compute, ComputeInstance
@@ -21,14 +25,7 @@ KIND = "compute"
 _CLUSTER_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,14}[A-Za-z0-9]$")
 _INSTANCE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$")
 _GPU_SIZE = re.compile(r"^standard_n[cdv]", re.IGNORECASE)  # N-series are Azure's GPU VM families
-# Azure VM size names: Standard_<family letters><vCPUs><feature letters>[_<suffix>]..., e.g. Standard_DS11_v2,
-# Standard_E4ds_v4, Standard_NC24ads_A100_v4 (naming convention: learn.microsoft.com/azure/virtual-machines/
-# vm-naming-conventions). A size that does not follow it is refused, as Azure refuses an unknown size.
-_VM_SIZE = re.compile(r"^standard_[a-z]+\d+[a-z\-]*(_[a-z0-9]+)*$", re.IGNORECASE)
-# series Azure has retired (virtual-machines/sizes/retirement/retired-sizes-list): not offered any more
-_RETIRED = {"standard_nc6": "NC (retired)", "standard_nc12": "NC (retired)",
-            "standard_nc24": "NC (retired)", "standard_nc6s_v3": "NCv3 (retired 2025-09-30)",
-            "standard_nc12s_v3": "NCv3 (retired 2025-09-30)", "standard_nc24s_v3": "NCv3 (retired 2025-09-30)"}
+SIZES_FILE = Path(__file__).parent / "data" / "vm_sizes.json"  # the sizes Azure ML supports, with their source
 SERVERLESS = (None, "", "serverless", "local")  # "local" is the SDK's LOCAL_COMPUTE_TARGET
 
 
@@ -46,16 +43,37 @@ def validate_name(compute: Compute) -> None:
                       f"Pick a name such as 'cpu-cluster'.", kind=KIND)
 
 
+@lru_cache(maxsize=1)
+def _sizes() -> tuple[dict, list, list]:
+    """From vm_sizes.json: lower-case size -> its series entry, [(pattern, entry)], and the named sizes (for hints)."""
+    exact, patterns, names = {}, [], []
+    for entry in json.loads(SIZES_FILE.read_text())["series"]:
+        for size in entry.get("sizes", []):
+            exact[size.lower()] = entry
+        if entry.get("pattern"):
+            patterns.append((re.compile(entry["pattern"], re.IGNORECASE), entry))
+        names += entry.get("sizes", []) + entry.get("examples", [])
+    return exact, patterns, names
+
+
 def validate_size(size: Optional[str]) -> None:
+    """Refuse a size Azure ML compute does not offer, as Azure does (vm_sizes.json says which and where from)."""
     if not size:
         return
-    if not _VM_SIZE.match(size):
-        raise invalid(f"'{size}' is not an Azure VM size. Use a size name such as STANDARD_DS11_V2 or Standard_E4ds_v4 "
-                      f"(ml_client.compute.list_sizes() lists the sizes of a region on Azure).", kind=KIND)
-    if size.lower() in _RETIRED:
-        raise invalid(f"VM size {size} belongs to the {_RETIRED[size.lower()]} series, which Azure no longer offers. "
-                      f"Pick a current size, e.g. Standard_NC4as_T4_v3 for a GPU or STANDARD_DS11_V2 for a CPU.",
+    key = str(size).lower()
+    exact, patterns, names = _sizes()
+    entry = exact.get(key) or next((e for rx, e in patterns if rx.match(key)), None)
+    if entry is None:
+        by_lower = {n.lower(): n for n in names}
+        close = [by_lower[c] for c in difflib.get_close_matches(key, list(by_lower), n=3, cutoff=0.5)]
+        raise invalid(f"'{size}' is not an Azure VM size that Azure Machine Learning compute supports"
+                      f"{' (close: ' + ', '.join(close) + ')' if close else ''}; use one such as STANDARD_DS11_V2 "
+                      f"or Standard_E4s_v3 (ml_client.compute.list_sizes() lists a region's sizes on Azure).",
                       kind=KIND)
+    retired = entry.get("retired")
+    if retired and (not entry.get("retired_sizes") or key in {s.lower() for s in entry["retired_sizes"]}):
+        raise invalid(f"VM size {size} belongs to the {retired} series, which Azure no longer offers. Pick a "
+                      f"current size, e.g. Standard_NC4as_T4_v3 for a GPU or STANDARD_DS11_V2 for a CPU.", kind=KIND)
 
 
 def _state_of(row: dict) -> Optional[str]:
