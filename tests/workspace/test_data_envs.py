@@ -135,7 +135,7 @@ def test_curated_environments_and_check_importable(ml_client, conda, capsys):
     cur = ml_client.environments.get("AzureML-sklearn-1.5", label="latest")
     assert cur.name == "AzureML-sklearn-1.5" and cur.image
     assert "AzureML-sklearn-1.5" in [e.name for e in ml_client.environments.list()]
-    # MS Learn's DP-100 module: any AzureML- name, an int version; the stand-in is said in one line
+    # MS Learn's DP-100 module: a documented curated name, an int version; the stand-in is said in one line
     learn = ml_client.environments.get("AzureML-sklearn-0.24-ubuntu18.04-py37-cpu", version=44)
     assert (learn.name, learn.version, learn.tags) == ("AzureML-sklearn-0.24-ubuntu18.04-py37-cpu", "44",
                                                        {"curated": "true"})

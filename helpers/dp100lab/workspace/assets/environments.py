@@ -4,34 +4,33 @@ As azure-ai-ml 1.35 EnvironmentOperations: Environment.validate() runs first (im
 version the latest version is reused when nothing changed, else the next integer version is created; get() needs a
 version or a label; archived versions stay usable by explicit version (Azure CLI docs, az ml environment archive).
 Curated environments (names starting AzureML-) live in Microsoft's azureml registry and are available in every
-workspace; any such name resolves here with one line saying the lab's Python stands in, and the few that Microsoft's
-own samples use are also listed. Locally no image is built: jobs run in the lab's Python.
+workspace; the names Microsoft documents (data/curated_environments.json, with sources) resolve here, and are listed;
+another AzureML- name is refused with close matches. Locally no image is built: jobs run in the lab's Python.
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib.metadata as md
+import json
 import re
+from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from azure.ai.ml.constants import ListViewType
 from azure.ai.ml.entities import BuildContext, Environment
 from azure.ai.ml.exceptions import ValidationErrorType
 
-from ..core.errors import invalid, missing_path, note
+from ..core.errors import invalid, missing_path, not_found, note
 from ..core.specs import to_spec
 from ..core.uris import resolve_path
 from .versioned import VersionedAssetOperations
 
 KIND = "environment"
-# Curated names seen in Microsoft's samples (MS Learn DP-100 module: AzureML-sklearn-1.5@latest; azureml-examples:
-# AzureML-lightgbm-3.3@latest; azure-ai-ml tests and MS Learn labs: AzureML-sklearn-1.0-ubuntu20.04-py38-cpu).
-# Their package lists are Microsoft's and change; only the name is recorded here (image tag is illustrative).
-CURATED = {
-    "AzureML-sklearn-1.5": "scikit-learn 1.5 with MLflow",
-    "AzureML-sklearn-1.0-ubuntu20.04-py38-cpu": "scikit-learn 1.0 on Ubuntu 20.04, Python 3.8, CPU",
-    "AzureML-lightgbm-3.3": "LightGBM 3.3 with MLflow",
-}
+# Curated names Microsoft documents, with the source of each (data/curated_environments.json). Their package lists
+# are Microsoft's and change; only the name is recorded here (the image tag is illustrative).
+CURATED_FILE = Path(__file__).parent / "data" / "curated_environments.json"
+CURATED = {name: e["about"] for name, e in json.loads(CURATED_FILE.read_text())["environments"].items()}
 _NOT_PACKAGES = {"python", "pip", "setuptools", "wheel", "conda", "nomkl", "mkl"}
 _IMPORT_ALIASES = {"azureml-mlflow": "azureml-mlflow", "azureml-defaults": "azureml-defaults"}
 
@@ -40,14 +39,25 @@ _stood_in: set[tuple[str, str]] = set()
 
 
 def curated_entity(name: str, version: Optional[str] = None) -> Environment:
-    """The curated environment `name` as a recorded entity (no build happens locally)."""
-    key = next((k for k in CURATED if k.lower() == name.lower()), name)
-    if key not in CURATED and (key, version or "latest") not in _stood_in:
-        _stood_in.add((key, version or "latest"))
-        note(f"curated environment '{key}' {'version ' + version if version else '@latest'}: the azureml registry "
-             f"is not reachable offline, so the lab's Python stands in for it (Azure refuses a name or version the "
-             f"registry does not hold).")
-    about = CURATED.get(key, "a prebuilt environment from Microsoft")
+    """The curated environment `name` as a recorded entity (no build happens locally).
+
+    A name Microsoft does not document is refused with close matches, as Azure refuses a name its registry lacks.
+    The docs list no versions (they change quarterly), so an integer version is taken with one line that Azure
+    resolves it; any other version text is refused."""
+    key = next((k for k in CURATED if k.lower() == name.lower()), None)
+    if key is None:
+        close = difflib.get_close_matches(name, list(CURATED), n=3, cutoff=0.6)
+        raise not_found(KIND, name, version, available=close or sorted(CURATED)[:5],
+                        hint=f"'{name}' is not a curated environment Microsoft documents (they are listed in studio "
+                             f"and by `az ml environment list`); use one of those, or your own Environment.")
+    if version is not None and not str(version).isdigit():
+        raise invalid(f"Curated environment '{key}' version '{version}': curated versions are integers (e.g. "
+                      f"version=44), or use label='latest'.", kind=KIND)
+    if version is not None and (key, version) not in _stood_in:
+        _stood_in.add((key, version))
+        note(f"curated environment '{key}' version {version}: Azure resolves that version in its azureml registry "
+             f"(and refuses one the registry does not hold); offline the lab's Python stands in for it.")
+    about = CURATED[key]
     env = Environment(name=key, version=version or "1", description=f"Curated: {about} (azureml registry)",
                       image=f"mcr.microsoft.com/azureml/curated/{key.lower()[len('azureml-'):]}:latest",
                       tags={"curated": "true"})
@@ -103,12 +113,17 @@ class EnvironmentOperations(VersionedAssetOperations):
             raise invalid(f"create_or_update expects an azure.ai.ml.entities.Environment, got "
                           f"{type(environment).__name__}.", kind=KIND)
         environment.validate()  # the SDK's own checks: name, image or build (not both)
+        conda = environment.conda_file
+        if conda is not None and not isinstance(conda, dict):
+            # the SDK reads a str conda_file as a path and loads its YAML; a file holding plain text loads as a str
+            raise invalid(f"Environment '{environment.name}': conda_file loaded as {type(conda).__name__} "
+                          f"{str(conda)[:60]!r}, not a conda specification. Give the path of a YAML file with "
+                          f"name:, channels: and dependencies: (or that mapping as a dict).", kind=KIND)
         if is_curated(environment.name) or environment.name.lower().startswith(("azureml", "microsoft")):
             note(f"'{environment.name}': names starting with 'AzureML' or 'Microsoft' are reserved for curated "
                  f"environments on Azure; choose your own name to avoid a clash.")
         build = environment.build
         if isinstance(build, BuildContext) and build.path and not str(build.path).startswith(("azureml:", "http")):
-            from pathlib import Path
             from .datastores import upload_to_datastore
 
             folder = Path(build.path)
