@@ -14,6 +14,7 @@ from typing import Any, Iterator
 from azure.ai.ml._file_utils.file_utils import traverse_up_path_and_find_file  # noqa: F401  (connect.py)
 from azure.ai.ml._restclient.arm_ml_service.models import JobBase
 from azure.ai.ml._utils._asset_utils import generate_asset_id, get_object_hash  # noqa: F401  (datastores.py)
+from azure.ai.ml._utils._asset_utils import get_ignore_file  # noqa: F401  (jobs/prepare.py: the upload's rules)
 from azure.ai.ml._utils.utils import validate_ml_flow_folder  # noqa: F401  (models.py)
 from azure.ai.ml.constants._common import DEFAULT_EXPERIMENT_NAME  # noqa: F401
 from azure.ai.ml.entities import Job

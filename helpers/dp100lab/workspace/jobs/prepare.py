@@ -8,13 +8,14 @@ a job: MLFLOW_TRACKING_URI / MLFLOW_RUN_ID / MLFLOW_EXPERIMENT_ID so MLflow logs
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import shlex
 import shutil
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from azure.ai.ml.entities import Environment
 from azure.core.exceptions import ResourceNotFoundError
@@ -201,31 +202,35 @@ def render_command(command: str, inputs: dict[str, str], outputs: dict[str, str]
 
 
 # ---- working folder --------------------------------------------------------------------------------
-def _ignore(code_dir: Path):
-    patterns = list(_SKIP)
-    for fname in (".amlignore", ".gitignore"):  # Azure honours .amlignore, else .gitignore, when snapshotting
-        f = code_dir / fname
-        if f.is_file():
-            patterns += [ln.strip().rstrip("/") for ln in f.read_text().splitlines()
-                         if ln.strip() and not ln.startswith(("#", "!"))]
-            break
-    return shutil.ignore_patterns(*patterns)
+def _snapshot_files(src: Path) -> Iterator[tuple[Path, str]]:
+    """(file, path relative to src) of every file Azure would upload from the code folder: the SDK's own ignore
+    rules (get_ignore_file: .amlignore, else .gitignore, in gitignore syntax, '!' and 'data/*.csv' included, each
+    file checked as the upload does), minus caches the local snapshot never copies."""
+    from .._sdk import get_ignore_file
+
+    src = src.resolve()  # the ignore file's rules are relative to its resolved folder
+    ignore = get_ignore_file(src)
+    for folder, dirs, files in os.walk(src, followlinks=True):  # as the SDK's upload walks it
+        dirs[:] = [d for d in dirs if not _skipped(d)]
+        for f in files:
+            path = Path(folder) / f
+            if not _skipped(f) and not ignore.is_file_excluded(path.as_posix()):
+                yield path, os.path.relpath(path, src)
+
+
+def _skipped(name: str) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in _SKIP)
 
 
 SNAPSHOT_WARN_BYTES = 100 * 10**6  # the SDK's upload warns past 100 MB (azure.ai.ml._artifacts FILE_SIZE_WARNING)
 
 
-def _warn_size(src: Path) -> None:
-    ignore = _ignore(src)
+def _warn_size(files: list[tuple[Path, str]], src: Path) -> None:
     total, biggest = 0, (0, "")
-    for folder, dirs, files in os.walk(src):
-        skipped = ignore(folder, dirs + files)
-        dirs[:] = [d for d in dirs if d not in skipped]
-        for f in files:
-            if f not in skipped:
-                size = os.path.getsize(os.path.join(folder, f))
-                total += size
-                biggest = max(biggest, (size, os.path.relpath(os.path.join(folder, f), src)))
+    for path, rel in files:
+        size = os.path.getsize(path)
+        total += size
+        biggest = max(biggest, (size, rel))
     if total > SNAPSHOT_WARN_BYTES:
         note(f"the code snapshot of {src} is {total / 10**6:.0f} MB (largest: {biggest[1]}, {biggest[0] / 10**6:.0f} "
              f"MB); the SDK warns past 100 MB and uploads the snapshot with the job. Keep data out of the code folder "
@@ -245,11 +250,14 @@ def snapshot_code(job: Any, wd: Path) -> Optional[Path]:
     src = _local(job, code)
     if not src.exists():
         raise missing_path("job", code, field="code")
+    wd.mkdir(parents=True, exist_ok=True)
     if src.is_dir():
-        _warn_size(src)
-        shutil.copytree(src, wd, ignore=_ignore(src), dirs_exist_ok=True)
+        files = list(_snapshot_files(src))
+        _warn_size(files, src)
+        for path, rel in files:
+            (wd / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, wd / rel)
     else:
-        wd.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, wd / src.name)
     return src
 
