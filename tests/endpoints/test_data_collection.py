@@ -179,6 +179,55 @@ def test_dead_collector_is_restarted_on_next_use(mdc, capsys):
     assert len(_events(ml_client, "blue", "model_inputs")[2]) == before + 1
 
 
+def test_a_collector_whose_port_was_taken_comes_back_elsewhere_and_the_server_follows(mdc, capsys):
+    import socket
+
+    ml_client, _, _ = mdc
+    srv = servers.get(ml_client.store, collection.server_name(EP, "blue"))
+    os.killpg(srv.pid, signal.SIGKILL)
+    squatter = socket.socket()
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    deadline = time.monotonic() + 30  # the killed server's socket can take a moment to be released
+    while True:
+        try:
+            squatter.bind(("127.0.0.1", srv.port))
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    squatter.listen(1)
+    try:
+        before = len(_events(ml_client, "blue", "model_inputs")[2])
+        assert ml_client.online_deployments.get("blue", EP).provisioning_state == "Succeeded"
+        assert "restarted to send to its collector's new port" in capsys.readouterr().out
+        moved = servers.get(ml_client.store, collection.server_name(EP, "blue"))
+        assert moved.alive and moved.port != srv.port
+        _post(ml_client, [[7, 7]])
+        deadline = time.monotonic() + 30
+        while len(_events(ml_client, "blue", "model_inputs")[2]) == before and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(_events(ml_client, "blue", "model_inputs")[2]) == before + 1
+    finally:
+        squatter.close()
+
+
+def test_rolling_rate_day_writes_daily_folders(mdc):
+    ml_client, _, _ = mdc
+    dc = DataCollector(collections={"model_inputs": DeploymentCollection(enabled="true")}, rolling_rate="day")
+    env = collection.start(ml_client, EP, "daily", dc)
+    try:  # one event as azureml-ai-monitoring's sender posts it
+        r = requests.post(f"http://127.0.0.1:{env['AZUREML_MDC_PORT']}/modeldata/log", data='[{"x": 1}]', timeout=10,
+                          headers={"Content-Type": "application/json", "ce-type": "azureml.inference.model_inputs",
+                                   "ce-time": str(time.time())})
+        assert r.status_code == 200
+        folder, files, _ = _events(ml_client, "daily", "model_inputs")
+        assert len(files) == 1
+        assert re.fullmatch(r"\d{4}/\d\d/\d\d/[^/]+\.jsonl", files[0].relative_to(folder).as_posix())
+    finally:
+        collection.stop(ml_client.store, EP, "daily", forget=True)
+
+
 def test_every_listener_is_loopback_only(mdc):
     ml_client, _, _ = mdc
     collectors = [s for s in servers.list_servers(ml_client.store) if s.kind == "data-collector" and s.alive]
