@@ -1,4 +1,5 @@
-"""Monitoring runs end to end in a fresh store: Microsoft-style MonitorSchedule code, results, alerts, bad input."""
+"""Monitoring runs end to end in a fresh store (run_monitor: schedules.begin_create_or_update + trigger + wait):
+results, alerts, bad input."""
 import json
 
 import numpy as np
@@ -7,7 +8,8 @@ import pytest
 from azure.ai.ml import Input
 from azure.ai.ml.constants import MonitorDatasetContext
 from azure.ai.ml.entities import (AlertNotification, CategoricalDriftMetrics, Data, DataDriftMetricThreshold,
-                                  DataDriftSignal, DataQualitySignal, FeatureAttributionDriftMetricThreshold,
+                                  DataDriftSignal, DataQualitySignal, FADProductionData,
+                                  FeatureAttributionDriftMetricThreshold,
                                   FeatureAttributionDriftSignal, MonitorDefinition, PredictionDriftMetricThreshold,
                                   PredictionDriftSignal, MonitoringTarget, MonitorSchedule,
                                   NumericalDriftMetrics, ProductionData, RecurrenceTrigger, ReferenceData,
@@ -34,7 +36,7 @@ def _asset(ml_client, tmp_path, name, frame):
 
 def _monitor(signals, name="m"):
     definition = MonitorDefinition(compute=ServerlessSparkCompute(instance_type="standard_e4s_v3",
-                                                                  runtime_version="3.3"),
+                                                                  runtime_version="3.4"),
                                    monitoring_target=MonitoringTarget(ml_task="classification"),
                                    monitoring_signals=signals, alert_notification=AlertNotification(emails=["a@b.c"]))
     return MonitorSchedule(name=name, trigger=RecurrenceTrigger(frequency="day", interval=1),
@@ -112,6 +114,7 @@ def test_run_that_fails_midway_is_failed_and_keeps_earlier_signals(ml_client, tm
     broken.write_text("x,g,y\n1,a,0\n1,2,3,4,5\n")  # a row with too many fields: the reader fails mid-run
     ml_client.data.create_or_update(Data(name="broken", version="1", type="uri_file", path=str(broken)))
     fad = FeatureAttributionDriftSignal(
+        production_data=[FADProductionData(input_data=prod.input_data)],  # Azure refuses FAD without it
         reference_data=ReferenceData(input_data=Input(type="uri_file", path="azureml:broken:1"),
                                      data_column_names={"target_column": "y"}),
         metric_thresholds=FeatureAttributionDriftMetricThreshold(normalized_discounted_cumulative_gain=0.9))
@@ -127,7 +130,7 @@ def test_out_of_box_monitor_plans_azures_three_signals_with_default_thresholds(m
     from dp100lab.workspace.monitoring.definition import plan_for
 
     definition = MonitorDefinition(compute=ServerlessSparkCompute(instance_type="standard_e4s_v3",
-                                                                  runtime_version="3.3"),
+                                                                  runtime_version="3.4"),
                                    monitoring_target=MonitoringTarget(ml_task="classification",
                                                                       endpoint_deployment_id="azureml:loans:blue"))
     plan = plan_for(ml_client, "oob", definition)

@@ -148,11 +148,13 @@ def plan_for(client: Any, monitor_name: str, definition: Any, trigger: Any = Non
                                       PredictionDriftSignal)
 
     t = definition.monitoring_target
-    target = {"ml_task": str(_val(getattr(t, "ml_task", None)) or "classification"),
+    target = {"ml_task": str(_val(getattr(t, "ml_task", None)) or "classification").lower(),  # Azure: Classification
               "endpoint_deployment_id": None, "model_id": getattr(t, "model_id", None)}
     ep = getattr(t, "endpoint_deployment_id", None)
     if ep:
-        parts = str(ep).removeprefix("azureml:").split(":")
+        text = str(ep).removeprefix("azureml:")
+        parts = text.split("/onlineEndpoints/")[1].split("/deployments/") if "/onlineEndpoints/" in text \
+            else text.split(":")
         if len(parts) != 2:
             raise invalid(f"endpoint_deployment_id '{ep}' must look like azureml:<endpoint-name>:<deployment-name>.")
         target["endpoint_deployment_id"] = parts

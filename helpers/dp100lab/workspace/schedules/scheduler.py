@@ -1,4 +1,5 @@
-"""The local scheduler process: fires enabled schedules' jobs when they are due, while the lab is open.
+"""The local scheduler process: fires enabled schedules when they are due (a job, or a monitor's monitoring run),
+while the lab is open.
 
     python -m dp100lab.workspace.schedules.scheduler <store root>
 
@@ -51,7 +52,22 @@ def _parse(text: str) -> datetime:
 
 
 def fire(client: Any, schedule: Any, when: datetime, store: Store) -> str:
-    """Submit the schedule's job once, named as Azure names triggered jobs: <schedule>-YYYYMMDDThhmmssZ."""
+    """Start the schedule's work once for trigger time `when`: a monitor's monitoring run, or the job, named as
+    Azure names triggered jobs (<schedule>-YYYYMMDDThhmmssZ). Returns the job name."""
+    if getattr(schedule, "create_monitor", None) is not None:
+        from . import monitor
+
+        name = monitor.start_run(client, schedule, when)
+    else:
+        name = _submit_job(client, schedule, when)
+    row = store.get(STATE, schedule.name)
+    state = dict(row["spec"]) if row else {}
+    state["jobs"] = (state.get("jobs", []) + [name])[-50:]
+    store.put(STATE, schedule.name, None, state)
+    return name
+
+
+def _submit_job(client: Any, schedule: Any, when: datetime) -> str:
     job = schedule.create_job
     job.name = None
     job.display_name = f"{schedule.name}-{when.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}"
@@ -59,12 +75,7 @@ def fire(client: Any, schedule: Any, when: datetime, store: Store) -> str:
         data = getattr(value, "_data", value)
         if isinstance(data, str) and "${{creation_context.trigger_time}}" in data:
             job.inputs[key] = data.replace("${{creation_context.trigger_time}}", _iso(when))
-    name = client.jobs.create_or_update(job).name
-    row = store.get(STATE, schedule.name)
-    state = dict(row["spec"]) if row else {}
-    state["jobs"] = (state.get("jobs", []) + [name])[-50:]
-    store.put(STATE, schedule.name, None, state)
-    return name
+    return client.jobs.create_or_update(job).name
 
 
 def tick(store: Store, row: dict, now: datetime, submit: Callable[[datetime], str]) -> Optional[datetime]:
@@ -73,8 +84,9 @@ def tick(store: Store, row: dict, now: datetime, submit: Callable[[datetime], st
     from .. import _sdk
 
     rest = row["spec"]["rest"]
-    trigger = _sdk.schedule_from_rest_dict({**rest, "properties": {**rest["properties"],
-                                                                   "provisioningState": "Succeeded"}}).trigger
+    with _sdk.quiet_experimental():
+        trigger = _sdk.schedule_from_rest_dict({**rest, "properties": {**rest["properties"],
+                                                                       "provisioningState": "Succeeded"}}).trigger
     created = _parse(row["spec"]["created"])
     state_row = store.get(STATE, row["name"])
     state = dict(state_row["spec"]) if state_row else {}

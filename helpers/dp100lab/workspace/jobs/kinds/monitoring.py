@@ -1,4 +1,5 @@
-"""Monitoring runs: what a MonitorSchedule's trigger starts (and what `run_monitor` starts on demand).
+"""Monitoring runs: what a MonitorSchedule's trigger starts (schedules/monitor.py: each firing and each
+ml_client.schedules.trigger(name) submits the stored monitor here).
 
 On Azure a monitor run is a pipeline of Azure's monitoring components on serverless Spark; here it is one job
 whose runner computes the signals with pandas and scipy (monitoring/compute.py), writes each signal's results to
@@ -22,6 +23,7 @@ from ...core.errors import invalid, note
 from ..submit import Prepared
 
 KIND = "monitoring"
+TRIGGER_TIME = "_dp100lab_trigger_time"  # set on a fired copy of the schedule (schedules/monitor.py): the run's time
 _PLAN = "monitor.json"
 _ENV = "azureml://registries/azureml/environments/sklearn-1.5/labels/latest"  # stands in for the Spark runtime
 
@@ -36,19 +38,21 @@ def to_job(entity: Any) -> CommandJob:
         raise invalid(f"A monitoring run takes a MonitorSchedule or MonitorDefinition, not {type(entity).__name__}.")
     if definition is None:
         raise invalid(f"MonitorSchedule '{monitor}' has no create_monitor: give it a MonitorDefinition.")
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+    when = getattr(entity, TRIGGER_TIME, None) or datetime.now(timezone.utc)  # the time the run is for
+    stamp = when.strftime("%Y%m%d%H%M%S")
     job = CommandJob(command="echo monitoring run", environment=_ENV, experiment_name=monitor,
                      display_name=f"{monitor}-{stamp}", tags={"dp100lab_monitor": monitor},
                      properties={"azureml.modelmonitor": monitor})
-    job._dp100lab_monitor = (monitor, copy.deepcopy(definition), copy.deepcopy(trigger))  # read by prepare()
+    job._dp100lab_monitor = (monitor, copy.deepcopy(definition), copy.deepcopy(trigger), when)  # read by prepare()
     return job
 
 
 def prepare(client: Any, job: Any, name: str, job_dir: Path) -> Prepared:
     from ...monitoring import definition as defn
 
-    monitor, definition, trigger = job._dp100lab_monitor
+    monitor, definition, trigger, when = job._dp100lab_monitor
     plan = defn.resolve_paths(client, defn.plan_for(client, monitor, definition, trigger))
+    plan["trigger_time"] = when.isoformat()  # rolling data windows end here, as for a run the trigger started then
     job_dir.mkdir(parents=True, exist_ok=True)
     (job_dir / _PLAN).write_text(json.dumps(plan, indent=1, default=str))
     compute = getattr(definition, "compute", None)
@@ -122,7 +126,8 @@ def run(store: Any, plan: Any) -> tuple[str, Optional[dict]]:
             log.write(msg + "\n")
             log.flush()
         try:
-            summary = compute.run_plan(mplan, out, _custom_child(store, plan.name, Path(plan.cwd)), say)
+            when = datetime.fromisoformat(mplan["trigger_time"]) if mplan.get("trigger_time") else None
+            summary = compute.run_plan(mplan, out, _custom_child(store, plan.name, Path(plan.cwd)), say, now=when)
         except Exception as e:  # noqa: BLE001  (the signals finished before it stay in outputs/signals)
             say(traceback.format_exc())
             return "Failed", {"code": "UserError", "message": f"The monitoring run failed: {e}. Signals computed "
