@@ -27,3 +27,10 @@ def test_real_bank_meets_thresholds():
 def test_code_answer_proven_by_execution(qid):
     res = run_check(BANK.by_id()[qid])
     assert res.ok, str(res)
+
+
+@pytest.mark.parametrize("outline", ["dp100", "ai300", "both"])
+def test_real_bank_validates_for_each_outline(outline):
+    """Issue 8: the bank is weighted like each exam's domains, so the validator passes for either outline."""
+    rep = validate(outline=outline)
+    assert rep.ok, rep.text()
