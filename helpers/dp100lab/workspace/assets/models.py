@@ -61,7 +61,10 @@ class ModelOperations(VersionedAssetOperations):
         try:
             mc.get_registered_model(model.name)
         except MlflowException:
-            mc.create_registered_model(model.name, description=model.description)
+            try:
+                mc.create_registered_model(model.name, description=model.description)
+            except MlflowException:  # another process created it meanwhile: that one is ours too
+                mc.get_registered_model(model.name)
         existing = {mv.version for mv in mc.search_model_versions(f"name = '{model.name}'")}
         if version in existing:
             return

@@ -13,6 +13,7 @@ A fresh sqlite3 connection per operation keeps the store safe across threads (po
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sqlite3
@@ -48,6 +49,10 @@ class VersionConflict(Exception):
     def __init__(self, row: dict):
         super().__init__(f"{row['kind']} {row['name']}:{row['version']} exists with other content")
         self.row = row
+
+
+class JobExists(Exception):
+    """A job row with this name exists already (job names are unique in a workspace)."""
 
 
 class Store:
@@ -94,16 +99,27 @@ class Store:
     # ---- connection and integrity -----------------------------------------------------------------
     def _open(self) -> None:
         key = str(self.db_path.resolve())
-        if key not in _checked:
-            problem = health.sqlite_problem(self.db_path)
+        with self.lock("registry-init"):  # else a second process sees the first one's 0-byte registry.db
+            problem = None if key in _checked else health.sqlite_problem(self.db_path)
             if problem:
                 health.move_aside(self.db_path, problem, "the local registry",
                                   f"Your files under {self.root} are untouched; re-register assets, or inspect the old "
                                   f"file with sqlite3 '.recover'.")
-        with self._conn(opening=True) as c:
-            c.execute("PRAGMA journal_mode=WAL")  # persistent: readers never block the writer
-            migrations.upgrade(c, str(self.db_path))
+            with self._conn(opening=True) as c:
+                c.execute("PRAGMA journal_mode=WAL")  # persistent: readers never block the writer
+                migrations.upgrade(c, str(self.db_path))
         _checked.add(key)
+
+    @contextmanager
+    def lock(self, purpose: str) -> Iterator[None]:
+        """An exclusive lock across processes (flock on <root>/.<purpose>.lock), for steps that are not one SQLite
+        transaction: creating or migrating the registry, claiming a job's folder."""
+        with open(self.root / f".{purpose}.lock", "a+") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
 
     @contextmanager
     def _conn(self, opening: bool = False) -> Iterator[sqlite3.Connection]:
@@ -256,7 +272,8 @@ class Store:
 
     def put_job(self, name: str, spec: dict, status: str = "NotStarted", pid: Optional[int] = None,
                 **meta: Any) -> dict:
-        """Insert or replace a job row (created_at kept on replace). meta: type, experiment, run_id, parent,
+        """Insert a new job row, in one transaction; JobExists if the name is taken (a job is never replaced:
+        two processes submitting one name must not overwrite each other). meta: type, experiment, run_id, parent,
         compute, error, started_at, ended_at."""
         bad = set(meta) - set(_JOB_COLUMNS)
         if bad:
@@ -267,11 +284,13 @@ class Store:
         ts = now()
         names = list(cols)
         with self._tx() as c:
-            c.execute(
-                f"INSERT INTO jobs(name,{','.join(names)},created_at,updated_at) "
-                f"VALUES(?,{','.join('?' * len(names))},?,?) ON CONFLICT(name) DO UPDATE SET "
-                + ",".join(f"{n}=excluded.{n}" for n in names) + ",updated_at=excluded.updated_at",
-                [name, *cols.values(), ts, ts])
+            try:
+                c.execute(f"INSERT INTO jobs(name,{','.join(names)},created_at,updated_at) "
+                          f"VALUES(?,{','.join('?' * len(names))},?,?)", [name, *cols.values(), ts, ts])
+            except sqlite3.IntegrityError as e:
+                if "UNIQUE" not in str(e):
+                    raise
+                raise JobExists(name) from e  # the primary key: the name is taken
             return self._job(c.execute("SELECT * FROM jobs WHERE name=?", (name,)).fetchone())
 
     def update_job(self, name: str, **fields: Any) -> dict:

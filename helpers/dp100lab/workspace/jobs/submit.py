@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +18,12 @@ from azure.core.exceptions import ResourceExistsError
 
 from .. import _sdk
 from ..core import tracking
+from ..core.processes import pid_alive, proc_start
+from ..core.store import JobExists
 from . import kinds, runner
 from .plan import LOG, RunPlan
 
+_CLAIM = ".submitting"  # in a job folder while its submission is under way: the submitter's pid and start tick
 _ARM = "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}/jobs/{n}"
 
 
@@ -54,17 +58,14 @@ def submit(client: Any, job: Any, *, parent: Optional[str] = None, skip_validati
     if not skip_validation:
         _sdk.validate_job(job)  # the SDK's own checks: required fields, ${{inputs.x}} defined, ...
     name = job.name or _sdk.generate_job_name()
-    if store.get_job(name):
-        raise ResourceExistsError(message=f"Job '{name}' already exists; job names are unique in a workspace. "
-                                          f"Leave name unset to get a generated one, or choose another.")
     job.name = name
     job.display_name = job.display_name or name
     if parent:
         parent_row = store.get_job(parent)
         job.experiment_name = parent_row["experiment"]
     job.experiment_name = job.experiment_name or default_experiment_name()
-    jd = store.job_dir(name)
-    run_id = None
+    jd = _claim(store, name)
+    run_id, row_made = None, False
     try:
         prepared = kind.prepare(client, job, name, jd)
         cwd = prepared.cwd or jd / "wd"
@@ -84,10 +85,15 @@ def submit(client: Any, job: Any, *, parent: Optional[str] = None, skip_validati
                        experiment_name=job.experiment_name, artifact_uri=artifact_uri, cwd=str(cwd),
                        log=str(jd / LOG), env=env, outputs=prepared.outputs, command=prepared.command,
                        argv=prepared.argv, parent=parent, timeout_s=prepared.timeout_s)
-        store.put_job(name, spec, status="Starting", type=kind.KIND, experiment=job.experiment_name,
-                      run_id=run_id, compute=prepared.compute, parent=parent)
+        try:
+            store.put_job(name, spec, status="Starting", type=kind.KIND, experiment=job.experiment_name,
+                          run_id=run_id, compute=prepared.compute, parent=parent)
+        except JobExists:
+            raise _exists(name) from None
+        row_made = True
+        (jd / _CLAIM).unlink(missing_ok=True)
     except BaseException:
-        _discard(store, name, jd, run_id)
+        _discard(store, name, jd, run_id, row_made)
         raise
     try:
         pid = runner.launch(store, plan)
@@ -100,10 +106,43 @@ def submit(client: Any, job: Any, *, parent: Optional[str] = None, skip_validati
     return name
 
 
-def _discard(store: Any, name: str, jd: Path, run_id: Optional[str]) -> None:
+def _exists(name: str) -> ResourceExistsError:
+    return ResourceExistsError(message=f"Job '{name}' already exists; job names are unique in a workspace. "
+                                       f"Leave name unset to get a generated one, or choose another.")
+
+
+def _claim(store: Any, name: str) -> Path:
+    """Make the job's folder for this submission alone, or ResourceExistsError if the name is taken.
+
+    Under a lock across processes: of several processes submitting one explicit name, exactly one goes on, and
+    the others neither prepare into nor clean up the winner's folder. A folder without a job row whose
+    submitter is gone (killed mid-submission) is a leftover and is cleared."""
+    jd = store.job_dir(name)
+    with store.lock("job-names"):
+        if store.get_job(name) is not None:
+            raise _exists(name)
+        if jd.exists():
+            if _submitter_alive(jd):
+                raise _exists(name)
+            shutil.rmtree(jd)
+        jd.mkdir()
+        (jd / _CLAIM).write_text(json.dumps([os.getpid(), proc_start(os.getpid())]))
+    return jd
+
+
+def _submitter_alive(jd: Path) -> bool:
+    try:
+        pid, start = json.loads((jd / _CLAIM).read_text())
+    except (OSError, ValueError, TypeError):
+        return False
+    return pid_alive(pid, start)
+
+
+def _discard(store: Any, name: str, jd: Path, run_id: Optional[str], row_made: bool) -> None:
     """Undo a half-made submission: folder, row and MLflow run (nothing of it was ever started)."""
     shutil.rmtree(jd, ignore_errors=True)
-    store.delete_job(name)
+    if row_made:
+        store.delete_job(name)
     if run_id:
         try:
             tracking.delete_run(store, run_id)
