@@ -5,6 +5,8 @@ Forms handled (as documented for azure-ai-ml v2 inputs and assets):
     azureml://subscriptions/<sub>/resourcegroups/<rg>/workspaces/<ws>/datastores/<datastore>/paths/<path>
     azureml://jobs/<job>/outputs/<output>/paths/<path>        (output "artifacts" = the job's MLflow run artifacts)
     azureml:<name>:<version>   azureml:<name>@latest   <name>:<version>   (data / model assets)
+    [azureml:/]/subscriptions/<sub>/resourceGroups/<rg>/.../workspaces/<ws>/data|models/<name>/versions/<v>
+                                                              (an asset's id, as Input(path=data_asset.id) passes it)
     runs:/<run_id>/<path>                                     (MLflow run artifacts)
     a local file or folder path
 Job folders follow the layout agreed with the jobs runner: <root>/jobs/<job>/outputs/<output>/.
@@ -23,6 +25,9 @@ _DATASTORE_RE = re.compile(
     r"workspaces/[^/]+/)?datastores/(?P<ds>[^/]+)(?:/paths(?:/(?P<path>.*))?|/)?$", re.IGNORECASE)
 _JOB_RE = re.compile(r"^azureml://jobs/(?P<job>[^/]+)/outputs/(?P<out>[^/]+)(?:/paths(?:/(?P<path>.*))?|/)?$",
                      re.IGNORECASE)
+_ARM_ASSET_RE = re.compile(
+    r"^(?:azureml:)?/{0,2}subscriptions/[^/]+/resource[gG]roups/[^/]+/(?:providers/Microsoft\.MachineLearningServices/)?"
+    r"workspaces/[^/]+/(?P<kind>data|models)/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/?$", re.IGNORECASE)
 _ASSET_RE = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)(?:(?::(?P<version>[A-Za-z0-9_.\-]+))|(?:@(?P<label>\w+)))$")
 # storage URLs recorded as given but not readable here: the one list for data, models and path resolution
 REMOTE_SCHEMES = ("https://", "http://", "wasbs://", "wasb://", "abfss://", "abfs://", "adl://")
@@ -153,6 +158,10 @@ def resolve_path(client_or_store: Any, uri: Any, *, must_exist: bool = True, kin
     """Local path for any supported URI, asset reference or local path."""
     text = str(uri)
     store = _store(client_or_store)
+    arm = _ARM_ASSET_RE.match(text)
+    if arm:  # the docs invoke batch endpoints with Input(path=data_asset.id)
+        asset_kind = "model" if arm.group("kind").lower() == "models" else "data"
+        return resolve_asset_path(store, f"{arm.group('name')}:{arm.group('version')}", kind=asset_kind)
     m = _DATASTORE_RE.match(text)
     if m:
         path = inside(datastore_folder(store, m.group("ds")), m.group("path") or "", text)
