@@ -86,6 +86,9 @@ def test_a_recorded_method_is_recorded_and_says_what_azure_would_do(local, capsy
     assert sorted(calls) == ["compute.list_nodes", "workspaces.begin_sync_keys"]
     with pytest.raises(AttributeError):  # a name the real MLClient lacks is still an error, as on Azure
         local.compute.teleport("x")
+    with pytest.raises(AttributeError, match="'RegistryOperations' object has no attribute 'teleport'"):
+        local.registries.teleport("x")
+    assert list(local.registries.list()) == []  # a whole recorded-only group: the SDK's methods only
 
 
 def test_signatures_of_implemented_methods_take_azures_keywords(local):

@@ -38,20 +38,25 @@ BEGIN_CREATE_OR_UPDATE = ((E.Workspace, "workspaces", "begin_create"), (E.Regist
                           (E.ServerlessEndpoint, "serverless_endpoints"),
                           (E.MarketplaceSubscription, "marketplace_subscriptions"),
                           (E.CapabilityHost, "capability_hosts"), (E.DeploymentTemplate, "deployment_templates"))
-# groups of the real MLClient with no local meaning: (what Azure would do)
+# groups of the real MLClient with no local meaning: (its azure.ai.ml.operations class, what Azure would do)
 RECORDED_ONLY = {
-    "registries": "create or read an Azure ML registry shared across workspaces",
-    "serverless_endpoints": "deploy a catalog model as a pay-as-you-go serverless API",
-    "marketplace_subscriptions": "subscribe the project to a marketplace model offer",
-    "feature_stores": "manage a managed feature store workspace",
-    "feature_sets": "register and materialize a feature set in the feature store",
-    "feature_store_entities": "register an entity (join keys) in the feature store",
-    "workspace_outbound_rules": "add or list outbound rules of the workspace's managed network",
-    "indexes": "build and register a vector index in the workspace",
-    "evaluators": "register an evaluator in the workspace",
-    "capability_hosts": "configure a capability host for agents",
-    "azure_openai_deployments": "list the Azure OpenAI deployments of the workspace's connections",
-    "deployment_templates": "manage deployment templates in a registry",
+    "registries": ("RegistryOperations", "create or read an Azure ML registry shared across workspaces"),
+    "serverless_endpoints": ("ServerlessEndpointOperations", "deploy a catalog model as a pay-as-you-go serverless "
+                             "API"),
+    "marketplace_subscriptions": ("MarketplaceSubscriptionOperations", "subscribe the project to a marketplace "
+                                  "model offer"),
+    "feature_stores": ("FeatureStoreOperations", "manage a managed feature store workspace"),
+    "feature_sets": ("FeatureSetOperations", "register and materialize a feature set in the feature store"),
+    "feature_store_entities": ("FeatureStoreEntityOperations", "register an entity (join keys) in the feature "
+                               "store"),
+    "workspace_outbound_rules": ("WorkspaceOutboundRuleOperations", "add or list outbound rules of the workspace's "
+                                 "managed network"),
+    "indexes": ("IndexOperations", "build and register a vector index in the workspace"),
+    "evaluators": ("EvaluatorOperations", "register an evaluator in the workspace"),
+    "capability_hosts": ("CapabilityHostsOperations", "configure a capability host for agents"),
+    "azure_openai_deployments": ("AzureOpenAIDeploymentOperations", "list the Azure OpenAI deployments of the "
+                                 "workspace's connections"),
+    "deployment_templates": ("DeploymentTemplateOperations", "manage deployment templates in a registry"),
 }
 # methods of the real MLClient's groups that the group built here lacks: (what Azure would do), per group
 RECORDED_METHODS = {
@@ -119,14 +124,17 @@ def _group(build):
 
 
 class _RecordedOnly:
-    """A group with no local meaning: every method is a recorded call."""
+    """A group with no local meaning: every method the SDK's group has is a recorded call; others do not exist."""
 
-    def __init__(self, client: "LocalMLClient", group: str, azure_would: str):
-        self._client, self._group, self._azure_would = client, group, azure_would
+    def __init__(self, client: "LocalMLClient", group: str):
+        self._client, self._group = client, group
+        self._sdk_class, self._azure_would = RECORDED_ONLY[group]
 
     def __getattr__(self, method: str):
-        if method.startswith("__"):
-            raise AttributeError(method)
+        import azure.ai.ml.operations as sdk_operations
+
+        if method.startswith("_") or not callable(getattr(getattr(sdk_operations, self._sdk_class), method, None)):
+            raise AttributeError(f"'{self._sdk_class}' object has no attribute '{method}'")  # as on Azure
         return _recorded_call(self._client, self._group, method, self._azure_would)
 
     def __repr__(self) -> str:
@@ -266,7 +274,7 @@ class LocalMLClient:
 
     def __getattr__(self, name: str) -> Any:
         if name in RECORDED_ONLY:
-            group = _RecordedOnly(self, name, RECORDED_ONLY[name])
+            group = _RecordedOnly(self, name)
             self.__dict__[name] = group
             return group
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
