@@ -55,6 +55,22 @@ def resolve_model(client: Any, model: Any) -> tuple[Model, Path]:
     return entity, resolve_path(client, entity.path, kind="model")
 
 
+def _link(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # another filesystem: copy
+        shutil.copy2(src, dst)
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    """The model's files as real entries (hard links, no copy): a symlinked folder makes mlflow.*.load_model refuse
+    AZUREML_MODEL_DIR/model ('resolved path is outside the artifact directory'), as a score.py loads it on Azure."""
+    if src.is_dir():
+        shutil.copytree(src, dst, copy_function=_link)
+    else:
+        _link(str(src), str(dst))
+
+
 class OnlineDeploymentOperations:
     """begin_create_or_update, get, list, begin_delete, get_logs."""
 
@@ -135,7 +151,7 @@ class OnlineDeploymentOperations:
         models_dir = folder / "azureml-models" / model.name / str(model.version)
         shutil.rmtree(folder / "azureml-models", ignore_errors=True)
         models_dir.mkdir(parents=True)
-        os.symlink(model_local, models_dir / model_local.name)  # AZUREML_MODEL_DIR/<registered folder or file>
+        _link_tree(model_local, models_dir / model_local.name)  # AZUREML_MODEL_DIR/<registered folder or file>
         (folder / inference.STORAGE_LOG).write_text(
             f"Model azureml:{model.name}:{model.version} made available at {models_dir} (AZUREML_MODEL_DIR).\n")
         spec = json.loads(json.dumps(_sdk.entity_to_dict(d), default=str))
