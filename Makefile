@@ -39,6 +39,8 @@ lab: setup
 
 # One pytest run: unit/integration tests and nbval on the executed solutions, in throwaway stores. Two workers
 # (one store each), whole files per worker so a notebook's cells run in order: most tests wait on processes.
+# The course is one unit on one worker (conftest.py): every solution, then every teaching notebook, then every
+# blank lab, in that worker's store, so no lab passes with its blanks unfilled because of what ran before it.
 TEST_WORKERS ?= 2
 test: setup
 	$(BIN)/python -m dp100lab.labs.build --check
@@ -46,9 +48,11 @@ test: setup
 	  -n $(TEST_WORKERS) --dist loadfile \
 	  --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env --durations=40
 
-# The long check: every teaching notebook and solution, then every blank lab, in one store (no lab passes by accident).
+# The course part of `make test` alone: every solution, teaching notebook, then blank lab, in one store.
 test-course: setup
-	env -u MPLBACKEND DP100LAB_HOME=$$(mktemp -d) $(BIN)/python -m pytest -q -m course tests/notebooks
+	env -u MPLBACKEND DP100LAB_HOME=$$(mktemp -d) $(BIN)/python -m pytest -q solutions \
+	  tests/notebooks/test_notebooks.py tests/notebooks/test_blank_labs_after_course.py \
+	  --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env
 
 course: setup
 	$(BIN)/dp100 course
