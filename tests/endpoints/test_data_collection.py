@@ -271,3 +271,35 @@ def test_a_bad_data_collector_is_refused_and_changes_nothing(mdc, dc, words):
     assert servers.get(ml_client.store, collection.server_name(EP, "bad")) is None
     assert ml_client.store.get("data", f"{EP}-bad-model_inputs", version="1") is None
     assert "bad" not in [d.name for d in ml_client.online_deployments.list(EP)]
+
+
+def test_settings_without_a_local_meaning_are_accepted_with_one_line_each(mdc, capsys):
+    from azure.ai.ml.entities import RequestLogging
+
+    ml_client, model, _ = mdc
+    dc = DataCollector(collections={"model_inputs": DeploymentCollection(enabled="true"),
+                                    "request": DeploymentCollection(enabled="true")}, rolling_rate="minute",
+                       request_logging=RequestLogging(capture_headers=["x-user"]))
+    ml_client.online_deployments.begin_create_or_update(_deployment("noted", model, dc)).result()
+    out = capsys.readouterr().out
+    for words in ("request of 'noted'", "rolling_rate 'minute' of 'noted'", "request_logging of 'noted'"):
+        assert out.count(words) == 1, out
+    _post(ml_client, [[1, 2]], deployment="noted")
+    assert collection.wait_for_rows(ml_client, EP, "noted", 1) == 1  # model_inputs still collected, hourly
+    assert ml_client.data.get(f"{EP}-noted-request", version="1")  # registered, as the SDK does for each
+    ml_client.online_deployments.begin_delete("noted", EP).result()
+
+
+def test_dp100_reset_stops_the_collectors(tmp_path, monkeypatch, capsys):
+    from dp100lab.cli import main
+    from dp100lab.workspace.client import LocalMLClient
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("DP100LAB_HOME", str(home))
+    client = LocalMLClient(home, hold=False, set_mlflow=False)
+    collection.start(client, "ep", "blue", _both())
+    srv = servers.get(client.store, collection.server_name("ep", "blue"))
+    assert srv.alive
+    assert main(["reset", "--yes"]) == 0
+    assert collection.server_name("ep", "blue") in capsys.readouterr().out
+    assert not srv.alive and not home.exists()

@@ -166,7 +166,7 @@ class OnlineDeploymentOperations:
         spec["_local"] = {"state": "Creating"}
         self._store.put(DEPLOYMENT_KIND, dep_key(d.endpoint_name, d.name), None, spec)
         self._notes(d, existed)
-        self._collector_notes(d)
+        self._collector_notes(d, mlflow_nocode)
         env = {str(k): str(v) for k, v in (d.environment_variables or {}).items()}
         env.update(AZUREML_MODEL_DIR=str(models_dir), AML_APP_ROOT=str(code_dir), AZUREML_ENTRY_SCRIPT=str(entry),
                    SERVICE_NAME=d.endpoint_name, WORKSPACE_NAME=self._client.workspace_name)
@@ -228,10 +228,15 @@ class OnlineDeploymentOperations:
             note(f"app_insights_enabled: Azure would send '{d.name}' logs and metrics to Application Insights; "
                  f"here they stay in get_logs.")
 
-    def _collector_notes(self, d: OnlineDeployment) -> None:
+    def _collector_notes(self, d: OnlineDeployment, mlflow_nocode: bool) -> None:
         dc = getattr(d, "data_collector", None)
         if dc is None:
             return
+        if mlflow_nocode and any(n.lower() not in collection.PAYLOAD and str(c.enabled).lower() == "true"
+                                 for n, c in (dc.collections or {}).items()):
+            note(f"data_collector of '{d.name}': Azure collects an MLflow model's data without a scoring script "
+                 f"(how-to-collect-production-data, MLflow models); the local generated scoring calls no Collector, "
+                 f"so give the deployment a score.py with Collector calls to collect here.")
         payload = sorted(n for n, c in (dc.collections or {}).items()
                          if n.lower() in collection.PAYLOAD and str(c.enabled).lower() == "true")
         if payload:
