@@ -33,6 +33,11 @@ def get_component(name: str, version: Optional[str] = None, label: Optional[str]
 
 def resolve(component_id: str) -> Any:
     """azureml://registries/azureml/components/<name>/versions/<v> | /labels/<label> -> CommandComponent."""
+    registry = component_id.split("azureml://registries/", 1)[-1].split("/", 1)[0]
+    if registry != C.REGISTRY:
+        raise ResourceNotFoundError(message=f"Component '{component_id}' is in registry '{registry}', which is not "
+                                            f"on this machine; the local workspace has only the '{C.REGISTRY}' "
+                                            f"registry's RAI components.")
     parts = component_id.split("/components/", 1)[-1].split("/")
     if len(parts) == 3 and parts[1] == "versions":
         return get_component(parts[0], version=parts[2])

@@ -33,6 +33,13 @@ def _i(default):
     return Input(type="integer", default=default)
 
 
+def _folder():
+    # The specs declare outputs `type: path`; the SDK's pipeline validation accepts only data types for an output
+    # given a mode, and Microsoft's samples set `rai_gather_job.outputs.dashboard.mode = "upload"` on the registry's
+    # component: it is handed out as a folder (uri_folder), which is what every step writes.
+    return Output(type="uri_folder")
+
+
 # step -> (display name, inputs, outputs, command arguments)
 SPECS = {
     "insight_constructor": ("RAI Insights Dashboard Constructor", {
@@ -42,7 +49,7 @@ SPECS = {
         "target_column_name": _s(), "maximum_rows_for_test_dataset": _i(5000),
         "categorical_column_names": _s("[]"), "classes": _s("[]"), "feature_metadata": _s("{}"),
         "use_model_dependency": Input(type="boolean", default=False)},
-        {"rai_insights_dashboard": Output(type="path")},
+        {"rai_insights_dashboard": _folder()},
         "construct --title '${{inputs.title}}' --task_type ${{inputs.task_type}}"
         " $[[--model_info_path '${{inputs.model_info_path}}']] $[[--model_input '${{inputs.model_input}}']]"
         " $[[--model_info '${{inputs.model_info}}']] --train_dataset ${{inputs.train_dataset}}"
@@ -53,13 +60,13 @@ SPECS = {
         " --output_path ${{outputs.rai_insights_dashboard}}"),
     "explanation": ("Add Explanation to RAI Insights Dashboard", {
         "comment": _s(""), "rai_insights_dashboard": Input(type="path")},
-        {"explanation": Output(type="path")},
+        {"explanation": _folder()},
         "explanation --comment '${{inputs.comment}}' --rai_insights_dashboard ${{inputs.rai_insights_dashboard}}"
         " --explanation_path ${{outputs.explanation}}"),
     "erroranalysis": ("Add Error Analysis to RAI Insights Dashboard", {
         "rai_insights_dashboard": Input(type="path"), "max_depth": _i(3), "num_leaves": _i(31),
         "min_child_samples": _i(20), "filter_features": _s("null")},
-        {"error_analysis": Output(type="path")},
+        {"error_analysis": _folder()},
         "erroranalysis --rai_insights_dashboard ${{inputs.rai_insights_dashboard}} --max_depth ${{inputs.max_depth}}"
         " --num_leaves ${{inputs.num_leaves}} --min_child_samples ${{inputs.min_child_samples}}"
         " --filter_features '${{inputs.filter_features}}' --error_analysis_path ${{outputs.error_analysis}}"),
@@ -68,7 +75,7 @@ SPECS = {
         "method": _s("random", enum=["random", "genetic", "kdtree"]), "desired_class": _s(optional=True),
         "desired_range": _s(optional=True), "permitted_range": _s(optional=True), "features_to_vary": _s("all"),
         "feature_importance": Input(type="boolean", default=True)},
-        {"counterfactual": Output(type="path")},
+        {"counterfactual": _folder()},
         "counterfactual --rai_insights_dashboard ${{inputs.rai_insights_dashboard}} --total_CFs ${{inputs.total_CFs}}"
         " --method ${{inputs.method}} $[[--desired_class ${{inputs.desired_class}}]]"
         " $[[--desired_range '${{inputs.desired_range}}']] $[[--permitted_range '${{inputs.permitted_range}}']]"
@@ -81,7 +88,7 @@ SPECS = {
         "upper_bound_on_cat_expansion": _i(50), "treatment_cost": _s("0"), "min_tree_leaf_samples": _i(2),
         "max_tree_depth": _i(2), "skip_cat_limit_checks": Input(type="boolean", default=False),
         "categories": _s("auto"), "n_jobs": _i(1), "verbose": _i(1), "random_state": _s("None")},
-        {"causal": Output(type="path")},
+        {"causal": _folder()},
         "causal --rai_insights_dashboard ${{inputs.rai_insights_dashboard}}"
         " --treatment_features '${{inputs.treatment_features}}'"
         " --heterogeneity_features '${{inputs.heterogeneity_features}}' --nuisance_model ${{inputs.nuisance_model}}"
@@ -93,14 +100,14 @@ SPECS = {
         " --random_state '${{inputs.random_state}}' --causal_path ${{outputs.causal}}"),
     "insight_gather": ("Gather RAI Insights Dashboard", {
         "constructor": Input(type="path"), **{f"insight_{i}": Input(type="path", optional=True) for i in range(1, 5)}},
-        {"dashboard": Output(type="path"), "ux_json": Output(type="path")},
+        {"dashboard": _folder(), "ux_json": _folder()},
         "gather --constructor ${{inputs.constructor}}"
         + "".join(f" $[[--insight_{i} '${{{{inputs.insight_{i}}}}}']]" for i in range(1, 5))
         + " --dashboard ${{outputs.dashboard}} --ux_json ${{outputs.ux_json}}"),
     "score_card": ("Generate rai insight score card (Public preview)", {
         "dashboard": Input(type="path"), "pdf_generation_config": Input(type="path"),
         "predefined_cohorts_json": Input(type="path", optional=True)},
-        {"scorecard": Output(type="path")},
+        {"scorecard": _folder()},
         "scorecard --rai_insights_dashboard ${{inputs.dashboard}}"
         " --pdf_generation_config ${{inputs.pdf_generation_config}}"
         " $[[--predefined_cohorts_json ${{inputs.predefined_cohorts_json}}]] --pdf_output_path ${{outputs.scorecard}}"),

@@ -20,6 +20,7 @@ from azure.ai.ml.entities import CommandComponent, Component, PipelineComponent,
 
 from ... import _sdk
 from ...core import uris
+from ...core.errors import invalid
 from ...core.store import TERMINAL_STATUSES, now
 from .. import prepare as resolve
 from ..pipeline import graph, reuse, steps as build
@@ -43,6 +44,10 @@ def _component_of(client: Any, node: Any) -> Optional[Component]:
     comp = getattr(node, "_component", None)
     if isinstance(comp, Component):
         return comp
+    if isinstance(comp, str) and comp.startswith("azureml://registries/"):  # a registry's, e.g. the RAI steps
+        from ...registry import resolve
+
+        return resolve(comp)
     if isinstance(comp, str) and comp:
         return client.components.get_by_id(comp)
     return None
@@ -64,12 +69,34 @@ def prepare(client: Any, job: PipelineJob, name: str, job_dir: Path) -> Prepared
             resolve.check_compute(client, node.compute)
     uris.datastore_folder(client.store, build.datastore_of(settings))  # the default datastore must exist
     resolve.resolve_inputs(client, job)  # local paths exist and are recorded absolute
+    for step, node in (job.jobs or {}).items():  # a step's own local files too, as the SDK uploads them
+        _absolute_step_inputs(step, node, resolve.base_path(job))
     outputs = {}
     for out in (job.outputs or {}):
         folder = uris.resolve_path(client.store, build.pipeline_output_uri(job, name, out), must_exist=False)
         folder.mkdir(parents=True, exist_ok=True)
         outputs[out] = str(folder)
     return Prepared(compute=default, outputs=outputs)
+
+
+def _absolute_step_inputs(step: str, node: Any, base: Path) -> None:
+    """A step input given as a local file or folder (the docs' score card: pdf_generation_config ./pdf_gen.json)
+    must exist at submission and is recorded absolute: the step runs later, from another folder."""
+    from azure.ai.ml import Input
+
+    for key, value in (getattr(node, "inputs", None) or {}).items():
+        data = getattr(value, "_data", value)
+        path = getattr(data, "path", None) if isinstance(data, Input) else None
+        if not isinstance(path, str) or path.strip().startswith("${{") or "@" in path \
+                or (":" in path and not path.startswith("file:")):
+            continue  # an asset, a URI or a binding: resolved where it is used
+        local = uris.strip_file_scheme(path).expanduser()
+        local = local if local.is_absolute() else (base / local).resolve()
+        if not local.exists():
+            raise invalid(f"Step '{step}' input '{key}' path '{path}' does not exist on this machine (looked for "
+                          f"{local}). Check the spelling and the current folder, or use a registered data asset "
+                          f"(azureml:<name>:<version>).", kind="job")
+        data.path = str(local)
 
 
 class _Run:

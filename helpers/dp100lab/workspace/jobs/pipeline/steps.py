@@ -112,6 +112,8 @@ def command_child(step: str, node: Any, component: Component, resolver: Resolver
         if key not in given and default is not None:
             given[key] = default
     child = _sdk.node_to_job(component(**given))
+    # an optional input left unbound is absent from the step's job, as on Azure (a None literal does not load back)
+    child.inputs = {k: v for k, v in (child.inputs or {}).items() if v is not None}
     child.command = optional_blocks(child.command, given)
     child.compute = compute_of(node, resolver.pipeline)
     child.environment = getattr(node, "environment", None) or component.environment  # a node's job carries it
