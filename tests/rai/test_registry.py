@@ -1,5 +1,5 @@
 """The local azureml registry: Microsoft's RAI component names, versions, ports and errors; the constructor's
-input checks (target column, model that cannot score)."""
+input checks (target column, model_info with model_input, model that cannot score)."""
 import subprocess
 import sys
 
@@ -82,6 +82,16 @@ def test_constructor_names_a_missing_target_column(tmp_path):
     assert "target_column_name 'label' is not a column of train_dataset (its columns: a, b)" in r.stderr
 
 
+def test_constructor_needs_model_info_with_model_input_as_azure(tmp_path):
+    pd.DataFrame({"a": [1, 2], "label": [0, 1]}).to_csv(tmp_path / "d.csv", index=False)
+    r = _run("construct", "--title", "t", "--task_type", "classification", "--model_input", "model",
+             "--train_dataset", "d.csv", "--test_dataset", "d.csv", "--target_column_name", "label",
+             "--output_path", "out", cwd=tmp_path)
+    assert r.returncode == 1 and r.stderr.strip().splitlines() == [r.stderr.strip()]  # one line
+    assert r.stderr.startswith("UserError: Either model info or model input needs to be supplied: give "
+                               "model_input (an mlflow_model Input of the registered model) together with model_info=")
+
+
 def test_constructor_says_when_the_model_cannot_score_the_test_data(tmp_path):
     import mlflow.sklearn
     from sklearn.linear_model import LogisticRegression
@@ -92,6 +102,6 @@ def test_constructor_says_when_the_model_cannot_score_the_test_data(tmp_path):
     train.to_csv(tmp_path / "train.csv", index=False)
     train.rename(columns={"x": "other"}).to_csv(tmp_path / "test.csv", index=False)
     r = _run("construct", "--title", "t", "--task_type", "classification", "--model_input", "model",
-             "--train_dataset", "train.csv", "--test_dataset", "test.csv", "--target_column_name", "y",
-             "--output_path", "out", cwd=tmp_path)
+             "--model_info", "m:1", "--train_dataset", "train.csv", "--test_dataset", "test.csv",
+             "--target_column_name", "y", "--output_path", "out", cwd=tmp_path)
     assert r.returncode == 1 and "The model cannot score the test data" in r.stderr

@@ -3,9 +3,13 @@
     python -m dp100lab.workspace.registry.rai <construct|explanation|erroranalysis|counterfactual|causal|gather|
                                                scorecard> --<arguments of the component's command>
 
-As Azure's components do: the constructor saves an RAIInsights with the model and data and no tool; each tool
-step loads it, adds and computes one tool and saves the result; gather assembles the tools' results into one
-dashboard (plus ux_json) and records it against the model; the score card renders a PDF from the dashboard.
+As Azure's components do (azureml-assets, assets/responsibleai/tabular/components/src): the constructor saves an
+RAIInsights with the model and data and no tool, plus rai_insights.json (the constructor's run, the model id from
+model_info, the title); each tool step loads it, adds and computes one tool and saves the result with that file;
+gather refuses an insight from another constructor or a tool given twice, assembles the tools into one dashboard
+(plus ux_json/dashboard.json) and records it against the model: the gather job's properties name the model id
+and the tools present, which is where studio's Responsible AI tab of the model finds it. The score card renders
+a PDF from the dashboard.
 """
 
 from __future__ import annotations
@@ -19,6 +23,11 @@ from pathlib import Path
 from typing import Any, Optional
 
 TOOLS = ("explainer", "error_analysis", "counterfactual", "causal")
+INFO = "rai_insights.json"  # the dashboard info file Azure's components pass from step to step
+# the gather run's properties on Azure (PropertyKeyValues of the components' constants.py)
+PROP = "_azureml.responsibleai.rai_insights."
+HAS = {"causal": "causal", "counterfactual": "counterfactual", "error_analysis": "error_analysis",
+       "explainer": "explanation"}  # manager folder -> the tool name in has_<tool>
 
 
 class UserError(Exception):
@@ -56,15 +65,47 @@ def _load_model(path: str) -> Any:
                         f"mlflow_model).") from e
 
 
+def _columns(frames: dict, names: list, what: str, fix: str) -> None:
+    for name, frame in frames.items():
+        absent = [c for c in names if c not in frame.columns]
+        if absent:
+            raise UserError(f"{what} {', '.join(map(repr, absent))} {'is' if len(absent) == 1 else 'are'} not "
+                            f"a column of {name} (its columns: {', '.join(map(str, frame.columns))}). {fix}")
+
+
+def _model_path(a: argparse.Namespace) -> tuple[str, str]:
+    """(local model folder, model id name:version), as Azure's constructor takes them: model_input with
+    model_info, or model_info_path (the model_info.json of the Fetch Registered Model component)."""
+    if a.model_info_path:
+        p = Path(a.model_info_path)
+        info = json.loads(((p / "model_info.json") if p.is_dir() else p).read_text())
+        model_id = info["id"]
+        from ..core import uris
+        from ..core.store import Store
+
+        return str(uris.resolve_asset_path(Store(_store_root()), f"azureml:{model_id}", kind="model")), model_id
+    if not (a.model_input and a.model_info):
+        raise UserError("Either model info or model input needs to be supplied: give model_input (an mlflow_model "
+                        "Input of the registered model) together with model_info='<name>:<version>' of that "
+                        "model, the id the dashboard is recorded against, as Azure's constructor requires.")
+    return a.model_input, a.model_info
+
+
+def _store_root() -> Path:
+    uri = os.environ.get("MLFLOW_TRACKING_URI", "")
+    if not uri.startswith("sqlite:///"):
+        raise UserError("This step runs inside a local workspace job (ml_client.jobs.create_or_update of the "
+                        "pipeline); it was started outside one.")
+    return Path(uri[len("sqlite:///"):]).parent
+
+
 def construct(a: argparse.Namespace) -> None:
     train, test = _read(a.train_dataset), _read(a.test_dataset)
-    for name, frame in (("train_dataset", train), ("test_dataset", test)):
-        if a.target_column_name not in frame.columns:
-            raise UserError(f"target_column_name '{a.target_column_name}' is not a column of {name} (its columns: "
-                            f"{', '.join(map(str, frame.columns))}). Set target_column_name to the label column.")
-    model_path = a.model_input or a.model_info_path
-    if not model_path:
-        raise UserError("The constructor needs model_input (an mlflow_model Input of the registered model).")
+    frames = {"train_dataset": train, "test_dataset": test}
+    _columns(frames, [a.target_column_name], "target_column_name", "Set target_column_name to the label column.")
+    categorical = _json(a.categorical_column_names, []) or []
+    _columns(frames, categorical, "categorical_column_names:", "List only columns of the data (a JSON list).")
+    model_path, model_id = _model_path(a)
     model = _load_model(model_path)
     X = test.drop(columns=[a.target_column_name])
     try:
@@ -79,11 +120,12 @@ def construct(a: argparse.Namespace) -> None:
 
     classes = _json(a.classes, []) or None
     rai = RAIInsights(model, train, test, a.target_column_name, a.task_type,
-                      categorical_features=_json(a.categorical_column_names, []) or None, classes=classes,
+                      categorical_features=categorical or None, classes=classes,
                       maximum_rows_for_test=a.maximum_rows_for_test_dataset)
     rai.save(a.output_path)
-    info = {"title": a.title, "model_path": str(model_path), "model_info": a.model_info, "task_type": a.task_type}
-    (Path(a.output_path) / "dp100lab_rai.json").write_text(json.dumps(info, indent=1))
+    info = {"rai_insights_parent_run_id": os.environ.get("AZUREML_RUN_ID", ""), "model_id": model_id,
+            "dashboard_title": a.title, "task_type": a.task_type}
+    (Path(a.output_path) / INFO).write_text(json.dumps(info, indent=1))
     print(f"RAIInsights constructed: {len(train)} train rows, {len(test)} test rows, target {a.target_column_name}")
 
 
@@ -94,7 +136,7 @@ def _tool(a: argparse.Namespace, out: str, add) -> None:
     add(rai)
     rai.compute()
     rai.save(out)
-    shutil.copy(Path(a.rai_insights_dashboard) / "dp100lab_rai.json", Path(out) / "dp100lab_rai.json")
+    shutil.copy(Path(a.rai_insights_dashboard) / INFO, Path(out) / INFO)
 
 
 def explanation(a):
@@ -133,22 +175,31 @@ def gather(a):
     from responsibleai.serialization_utilities import serialize_json_safe
 
     dash = Path(a.dashboard)
+    info = json.loads((Path(a.constructor) / INFO).read_text())
     shutil.copytree(a.constructor, dash, dirs_exist_ok=True)
-    insights = [getattr(a, f"insight_{i}") for i in range(1, 5) if getattr(a, f"insight_{i}")]
-    if not insights:
+    ports = [(i, getattr(a, f"insight_{i}")) for i in range(1, 5) if getattr(a, f"insight_{i}")]
+    if not ports:
         raise UserError("Connect at least one tool's output to insight_1..insight_4 of the gather step.")
-    added = []
-    for ins in insights:
+    added: dict[str, int] = {}
+    for i, ins in ports:
+        if json.loads((Path(ins) / INFO).read_text()) != info:  # Azure's two checks, in its words
+            raise UserError(f"Insight {i} was not computed from the constructor specified: connect insight_{i} "
+                            f"to a tool step whose rai_insights_dashboard is this gather's constructor.")
         for tool in TOOLS:
             src = Path(ins) / tool
             if src.is_dir() and _tool_computed(src):
+                if tool in added:
+                    raise UserError(f"Insight {i} is of type {HAS[tool]} which is already present (insight_"
+                                    f"{added[tool]}): connect each tool once.")
                 shutil.rmtree(dash / tool, ignore_errors=True)
                 shutil.copytree(src, dash / tool)
-                added.append(tool)
+                added[tool] = i
     rai = RAIInsights.load(str(dash))  # proves the assembled dashboard loads
+    info["rai_insights_gather_run_id"] = os.environ.get("AZUREML_RUN_ID", "")
+    (dash / INFO).write_text(json.dumps(info, indent=1))
     Path(a.ux_json).mkdir(parents=True, exist_ok=True)
-    (Path(a.ux_json) / "ux.json").write_text(json.dumps(rai.get_data(), default=serialize_json_safe))
-    _record(dash, added)
+    (Path(a.ux_json) / "dashboard.json").write_text(json.dumps(rai.get_data(), default=serialize_json_safe))
+    _record(info, list(added))
     print(f"gathered: {', '.join(added)}")
 
 
@@ -158,39 +209,41 @@ def _tool_computed(folder: Path) -> bool:
                                                               if p.name != "config.json")
 
 
-def _record(dash: Path, tools: list) -> None:
-    """Record the dashboard against the registered model whose files the constructor loaded (the model's
-    Responsible AI tab on Azure)."""
-    uri = os.environ.get("MLFLOW_TRACKING_URI", "")
-    if not uri.startswith("sqlite:///"):
-        return
-    from ..core import uris
+def _record(info: dict, tools: list) -> None:
+    """Record the dashboard against the model as Azure does: properties on the gather job naming the model id,
+    the constructor's run and the tools present (studio's Responsible AI tab of the model lists such runs)."""
+    import responsibleai
+
     from ..core.store import Store
 
-    store = Store(Path(uri[len("sqlite:///"):]).parent)
-    info = json.loads((dash / "dp100lab_rai.json").read_text())
-    model_path = Path(info["model_path"]).resolve()
-    for row in store.list("model"):
-        try:
-            path = uris.resolve_path(store, row["spec"]["path"], kind="model").resolve()
-        except Exception:  # noqa: BLE001
-            continue
-        if path == model_path or model_path.is_relative_to(path):
-            store.put("rai_insights", f"{row['name']}:{row['version']}", str(os.environ.get("AZUREML_RUN_ID", "")),
-                      {"model": row["name"], "version": row["version"], "dashboard": str(dash), "tools": tools,
-                       "title": info.get("title")})
-            print(f"dashboard registered against model {row['name']}:{row['version']}")
-            return
+    if not os.environ.get("MLFLOW_TRACKING_URI", "").startswith("sqlite:///"):
+        return  # run outside a job (bench/rai_pipeline.py): no job to record on
+    store, name = Store(_store_root()), os.environ.get("AZUREML_RUN_ID", "")
+    row = store.get_job(name)
+    if row is None:
+        return
+    props = {PROP + "type": "gather", PROP + "responsibleai_version": responsibleai.__version__,
+             PROP + "model_id": info["model_id"], PROP + "dashboard_id": info["rai_insights_parent_run_id"],
+             PROP + "dashboard_title": info.get("dashboard_title") or "",
+             **{PROP + f"has_{HAS[t]}": str(t in tools) for t in TOOLS}}
+    spec = row["spec"]
+    spec["properties"]["properties"] = {**(spec["properties"].get("properties") or {}), **props}
+    store.update_job(name, spec=spec)
+    print(f"[local] dashboard recorded against model {info['model_id']} as properties of gather job {name}; on "
+          f"Azure, studio's Responsible AI tab of the model lists it from those properties.")
 
 
 def scorecard(a):
-    from .scorecard import render
+    from .scorecard import ConfigError, render
 
     out = Path(a.pdf_output_path)
     out.mkdir(parents=True, exist_ok=True)
     config = json.loads(Path(_file(a.pdf_generation_config)).read_text())
     cohorts = json.loads(Path(_file(a.predefined_cohorts_json)).read_text()) if a.predefined_cohorts_json else []
-    pdf = render(a.rai_insights_dashboard, config, cohorts, out)
+    try:
+        pdf = render(a.rai_insights_dashboard, config, cohorts, out)
+    except ConfigError as e:
+        raise UserError(str(e)) from e
     print(f"score card written: {pdf}")
 
 

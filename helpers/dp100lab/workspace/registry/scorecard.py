@@ -16,6 +16,29 @@ import pandas as pd
 
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
 _CLS = {"accuracy_score", "precision_score", "recall_score", "f1_score", "error_rate", "selection_rate"}
+_REG = {"mean_absolute_error", "mean_squared_error", "median_absolute_error", "r2_score"}
+
+
+class ConfigError(ValueError):
+    """pdf_generation_config (or a cohort) names something the dashboard does not have: one line, with the fix."""
+
+
+def _check(config: dict, cohorts: list, columns: list) -> None:
+    """The names the config uses, against the docs' metric lists and the test data's columns."""
+    cols = ", ".join(map(str, columns))
+    fair = config.get("Fairness") or {}
+    for name in [*(config.get("Metrics") or {}), *fair.get("metric", [])]:
+        if name.lower() not in _CLS | _REG:
+            raise ConfigError(f"Score card metric '{name}' is not one the score card computes; use one of "
+                              f"{', '.join(sorted(_CLS | _REG))}.")
+    for section, feats in (("Fairness.sensitive_features", fair.get("sensitive_features", [])),
+                           ("DataExplorer.features", (config.get("DataExplorer") or {}).get("features", [])),
+                           *((f"cohort '{c.get('name')}'", [f["column"] for f in c.get("cohort_filter_list", [])])
+                             for c in cohorts)):
+        absent = [f for f in feats if f not in columns]
+        if absent:
+            raise ConfigError(f"{section}: {', '.join(map(repr, absent))} not a column of the dashboard's test data "
+                              f"({cols}); name columns of the data the dashboard was built on.")
 
 
 def _metric(name: str, y, p) -> float:
@@ -59,6 +82,7 @@ def render(dashboard: str, config: dict, cohorts: list, out: Path) -> Path:
 
     rai = RAIInsights.load(dashboard)
     test, target = rai.test, rai.target_column
+    _check(config, cohorts, list(test.columns))
     X, y = test.drop(columns=[target]), test[target]
     pred = rai.model.predict(X)
     model = config.get("Model", {})
@@ -77,9 +101,6 @@ def render(dashboard: str, config: dict, cohorts: list, out: Path) -> Path:
             rows.append([name, f"{value:.3f}", (spec or {}).get("threshold", ""), ok])
         fair = config.get("Fairness") or {}
         for feat in fair.get("sensitive_features", []):
-            if feat not in test.columns:
-                raise KeyError(f"Sensitive feature '{feat}' is not a column of the test data "
-                               f"({', '.join(test.columns)}); fix Fairness.sensitive_features.")
             for m in fair.get("metric", []):
                 per = {g: _metric(m, y[idx], pred[np.asarray(idx)]) for g, idx in
                        ((g, (test[feat] == g).to_numpy()) for g in sorted(test[feat].unique()))}
