@@ -116,3 +116,22 @@ def test_autolog_lands_in_the_job_run_and_model_resolves(ml_client, src):
     assert run.data.params["max_iter"] == "200"
     model_dir = uris.resolve_path(ml_client, f"azureml://jobs/{returned.name}/outputs/artifacts/paths/model/")
     assert (model_dir / "MLmodel").is_file()
+
+
+def test_a_job_keeps_its_code_snapshot_when_the_source_is_edited_after_submission(ml_client, src, wait_status):
+    """Azure uploads `code` at submission: editing the script afterwards (the next notebook cell) changes nothing
+    for the job already submitted, and the next submission takes the new version."""
+    from azure.ai.ml import command
+
+    code = src("import time\ntime.sleep(2)\nprint('version one')\n")
+    first = ml_client.jobs.create_or_update(command(code=code, command="python train.py",
+                                                    environment="AzureML-sklearn-1.5@latest"))
+    src("print('version two')\n")  # edited while the first job may still be starting
+    second = ml_client.jobs.create_or_update(command(code=code, command="python train.py",
+                                                     environment="AzureML-sklearn-1.5@latest"))
+    for job in (first, second):
+        assert wait_status(job.name, ("Completed", "Failed")) == "Completed"
+    logs = {job.name: (ml_client.store.job_dir(job.name) / "user_logs" / "std_log.txt").read_text()
+            for job in (first, second)}
+    assert "version one" in logs[first.name] and "version two" not in logs[first.name]
+    assert "version two" in logs[second.name]
