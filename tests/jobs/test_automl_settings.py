@@ -2,7 +2,6 @@
 how-to-auto-train-forecast): validation and test data as separate MLTables, custom featurization (column purposes,
 blocked transformers), and a forecasting job with a time column and horizon."""
 import json
-import time
 from pathlib import Path
 
 import mlflow
@@ -11,7 +10,8 @@ import pandas as pd
 from azure.ai.ml import Input, automl
 from azure.ai.ml.constants import AssetTypes
 
-DATASETS = Path(__file__).resolve().parents[2] / "datasets"
+from test_automl import DATASETS, _wait  # the AutoML tests' data folder and hang guard
+
 MLTABLE = """type: mltable
 paths:
   - file: ./data.csv
@@ -28,16 +28,6 @@ def _table(folder: str, df: pd.DataFrame) -> Input:
     df.to_csv(f"{folder}/data.csv", index=False)
     Path(folder, "MLTable").write_text(MLTABLE)
     return Input(type=AssetTypes.MLTABLE, path=f"./{folder}")
-
-
-def _wait(ml_client, name, timeout=900):  # a hang guard for loaded machines, not a timing assertion
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = ml_client.jobs.get(name)
-        if job.status in ("Completed", "Failed", "Canceled"):
-            return job
-        time.sleep(0.5)
-    raise AssertionError(f"AutoML job {name} did not finish")
 
 
 def test_validation_and_test_data_with_custom_featurization(ml_client, home):
