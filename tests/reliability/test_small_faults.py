@@ -17,22 +17,12 @@ from azure.core.exceptions import ResourceNotFoundError
 from dp100lab.exam.store import ProgressStore
 from dp100lab.labs import grade
 from dp100lab.labs.execute import NotANotebook
-from dp100lab.workspace.client import LocalMLClient
 from dp100lab.workspace.jobs.prepare import snapshot_code
 from dp100lab.workspace.jobs.stream import CHUNK, LogFollower
 
 
-@pytest.fixture
-def client(tmp_path):
-    return LocalMLClient(tmp_path / "store", hold=False)
-
-
-def _wait(client, name, timeout=600):
-    end = time.monotonic() + timeout
-    while client.jobs.get(name).status not in ("Completed", "Failed", "Canceled"):
-        assert time.monotonic() < end, "job did not finish"
-        time.sleep(0.2)
-    return client.jobs.get(name)
+from test_faults import _wait  # noqa: E402  (the same hang guard; `client` comes from test_faults too)
+from test_faults import client  # noqa: E402,F401  (a fixture: pytest finds it by name)
 
 
 # ---- dp100 check on something that is not a lab notebook -------------------------------------------------------
