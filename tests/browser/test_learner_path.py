@@ -128,8 +128,8 @@ def test_quiz_widget_answers_in_words_and_renders_markdown(page, jupyter):
 
 
 def test_lab_check_reads_cross_then_tick(page, jupyter):
-    url = jupyter["url"].replace("/notebooks/00_start_here.ipynb", "/labs/00_start_here.ipynb")
-    open_notebook(page, url, "00_start_here.ipynb")
+    url = jupyter["url"].replace("/notebooks/00_start_here.ipynb", "/labs/00_start_here_lab.ipynb")
+    open_notebook(page, url, "00_start_here_lab.ipynb")
     run_all(page)
     wait_until_ran(page, min_runs=4)
     blank = next(i for i in code_cell_indexes(page) if "workspace_name = ..." in cells(page).nth(i).inner_text())

@@ -50,7 +50,7 @@ def solution_notebook(work=WORK, check=CHECK, extra_cells=()):
 
 @pytest.fixture
 def repo(tmp_path):
-    """A repository with solutions/01_tiny.ipynb; returns its root."""
+    """A repository with solutions/01_tiny_solution.ipynb; returns its root."""
     (tmp_path / "solutions").mkdir()
-    nbformat.write(solution_notebook(), tmp_path / "solutions" / "01_tiny.ipynb")
+    nbformat.write(solution_notebook(), tmp_path / "solutions" / "01_tiny_solution.ipynb")
     return tmp_path

@@ -10,7 +10,7 @@ def test_blank_lab_fails_and_solution_passes(repo, capsys):
     assert build.main(["--root", str(repo)]) == 0
     capsys.readouterr()
 
-    assert grade.main([str(repo / "labs" / "01_tiny.ipynb"), "--timeout", "120"]) == 1
+    assert grade.main([str(repo / "labs" / "01_tiny_lab.ipynb"), "--timeout", "120"]) == 1
     out = capsys.readouterr().out
     assert ("✗ x is 4 — `x` is not done yet — fill in the blank in cell 5 (Task 1) and run it. "
             "Hint: add two and two") in out
@@ -18,7 +18,7 @@ def test_blank_lab_fails_and_solution_passes(repo, capsys):
     assert "✗ learning rate — `params` is not done yet — fill in the blank in cell 5" in out
     assert "0/3 checks passed" in out
 
-    assert grade.main([str(repo / "solutions" / "01_tiny.ipynb"), "--timeout", "120"]) == 0
+    assert grade.main([str(repo / "solutions" / "01_tiny_solution.ipynb"), "--timeout", "120"]) == 0
     out = capsys.readouterr().out
     assert "✓ x is 4\n" in out and "✓ learning rate\n" in out
     assert "3/3 checks passed — lab complete." in out
@@ -67,11 +67,11 @@ def test_blank_errors_end_in_one_line_and_later_cells_say_which_cell_to_fill(rep
     nb = solution_notebook(work=work, check="lab.check('size', lambda: size, 1)", extra_cells=[
         new_code_cell("print(data['path'])"), new_code_cell("print(later)"), new_code_cell("1 / 0"),
         new_code_cell("later = 1")])
-    nbformat.write(nb, repo / "solutions" / "01_tiny.ipynb")
+    nbformat.write(nb, repo / "solutions" / "01_tiny_solution.ipynb")
     assert build.main(["--root", str(repo)]) == 0
     from dp100lab.labs.execute import run_notebook
 
-    result = run_notebook(repo / "labs" / "01_tiny.ipynb", allow_errors=True, timeout=120)
+    result = run_notebook(repo / "labs" / "01_tiny_lab.ipynb", allow_errors=True, timeout=120)
     errors = {e.index: e for e in result.errors}
     tracebacks = {i: "".join(o.get("traceback", [])) for i, c in enumerate(result.notebook.cells, 1)
                   for o in c.get("outputs", []) if o.get("output_type") == "error"}

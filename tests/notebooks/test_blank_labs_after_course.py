@@ -10,21 +10,20 @@ alone), it is run here first, in the store.
 """
 import json
 import os
-import re
 from pathlib import Path
 
 import pytest
 
+from dp100lab.labs import names
 from dp100lab.labs.execute import run_notebook, stage_copy
 from dp100lab.labs.grade import format_grade, grade
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULE = re.compile(r"^\d\d_.+\.ipynb$")
 TIMEOUT = 900  # seconds per cell: a job cell on a loaded 2-core machine can take minutes
 
 
 def module_notebooks(folder: str) -> list[str]:
-    return sorted(p.name for p in (ROOT / folder).glob("*.ipynb") if MODULE.match(p.name))
+    return sorted(p.name for p in (ROOT / folder).glob("*.ipynb") if names.is_role(folder, p.name))
 
 
 def stored_check_marks(path: Path) -> str:
@@ -85,7 +84,7 @@ def test_every_module_has_a_lab_and_a_solution():
 
 
 @pytest.mark.watchdog(1800)  # when run alone, the first lab also runs its module's solution and teaching notebook
-@pytest.mark.parametrize("name", module_notebooks("solutions"))
+@pytest.mark.parametrize("name", module_notebooks("labs"))
 def test_blank_lab_fails_every_check_after_the_course_ran_in_its_store(name, course_store, labs_copy):
     lab = grade(labs_copy / name, timeout=TIMEOUT, env={"DP100LAB_HOME": course_store})
     report = format_grade(lab)
@@ -98,5 +97,6 @@ def test_blank_lab_fails_every_check_after_the_course_ran_in_its_store(name, cou
 
     # The solution's own run is nbval's (same `make test`): it re-executes solutions/ and compares every check
     # cell's output with the stored one, so the stored ✓/✗ lines are what a fresh run prints.
-    marks = stored_check_marks(ROOT / "solutions" / name)
-    assert marks and "✗" not in marks, f"solutions/{name} does not pass its own checks: {marks}"
+    solution = names.counterpart(name, "solutions")
+    marks = stored_check_marks(ROOT / "solutions" / solution)
+    assert marks and "✗" not in marks, f"solutions/{solution} does not pass its own checks: {marks}"

@@ -22,10 +22,10 @@ NODEIDS = [
     "[05_training_jobs.ipynb]",
     "tests/notebooks/test_notebooks.py::test_teaching_notebook_runs[05_training_jobs.ipynb]",
     "tests/notebooks/test_datasets.py::test_b",
-    "solutions/05_training_jobs.ipynb::Cell 0",
-    "solutions/05_training_jobs.ipynb::Cell 1",
+    "solutions/05_training_jobs_solution.ipynb::Cell 0",
+    "solutions/05_training_jobs_solution.ipynb::Cell 1",
     "tests/notebooks/test_notebooks.py::test_teaching_notebook_runs[06_automl.ipynb]",
-    "solutions/06_automl.ipynb::Cell 0",
+    "solutions/06_automl_solution.ipynb::Cell 0",
     "tests/jobs/test_lifecycle.py::test_c",
 ]
 
@@ -34,9 +34,9 @@ def test_solutions_then_teaching_notebooks_then_blank_labs_first_the_rest_in_ord
     items = [SimpleNamespace(nodeid=n) for n in NODEIDS]
     root_conftest().pytest_collection_modifyitems(None, None, items)
     assert [i.nodeid for i in items] == [
-        "solutions/05_training_jobs.ipynb::Cell 0",
-        "solutions/05_training_jobs.ipynb::Cell 1",
-        "solutions/06_automl.ipynb::Cell 0",
+        "solutions/05_training_jobs_solution.ipynb::Cell 0",
+        "solutions/05_training_jobs_solution.ipynb::Cell 1",
+        "solutions/06_automl_solution.ipynb::Cell 0",
         "tests/notebooks/test_notebooks.py::test_teaching_notebook_runs[05_training_jobs.ipynb]",
         "tests/notebooks/test_notebooks.py::test_teaching_notebook_runs[06_automl.ipynb]",
         NODEIDS[1],

@@ -7,21 +7,20 @@
 (c) every blank lab then fails every check in that same store: test_blank_labs_after_course.py.
 """
 import os
-import re
 from pathlib import Path
 
 import pytest
 
+from dp100lab.labs import names
 from dp100lab.labs.execute import run_notebook, stage_copy
 from test_quiet_outputs import QUIET_MODULES, chatter  # tests/notebooks is on sys.path (pytest's prepend import)
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULE = re.compile(r"^\d\d_.+\.ipynb$")
 TIMEOUT = 900  # seconds per cell: AutoML/sweep cells run real (small) searches
 
 
 def module_notebooks(folder):
-    return sorted(p.name for p in (ROOT / folder).glob("*.ipynb") if MODULE.match(p.name))
+    return sorted(p.name for p in (ROOT / folder).glob("*.ipynb") if names.is_role(folder, p.name))
 
 
 # Known defects, left open in the closing note, as {notebook: reason}. Marked, not hidden: the test runs and
@@ -30,11 +29,11 @@ KNOWN_FAILING_SOLUTION: dict[str, str] = {}
 
 
 def params(folder):
-    names = module_notebooks(folder)
+    found = module_notebooks(folder)
     if folder == "solutions":
-        names = [pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_FAILING_SOLUTION[n], strict=False))
-                 if n in KNOWN_FAILING_SOLUTION else n for n in names]
-    return names or [pytest.param(None, marks=pytest.mark.skip(reason=f"{folder}/ has no NN_*.ipynb notebooks yet"))]
+        found = [pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_FAILING_SOLUTION[n], strict=False))
+                 if n in KNOWN_FAILING_SOLUTION else n for n in found]
+    return found or [pytest.param(None, marks=pytest.mark.skip(reason=f"{folder}/ has no NN_*.ipynb notebooks yet"))]
 
 
 @pytest.fixture(scope="module")

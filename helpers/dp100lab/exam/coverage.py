@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..labs import names
 from . import outlines
 from .bank import Bank, load_bank
 
@@ -61,7 +62,7 @@ def compute(root: Path | None = None, bank: Bank | None = None) -> dict[str, lis
         for path, meta in _scan(root / folder):
             add("modules", meta, str(meta.get("module") or path.name[:2]))
     for path, meta in _scan(root / "labs"):
-        add("labs", meta, path.stem)
+        add("labs", meta, names.stem(path.name) or path.stem)
     for q in bank.questions:
         for sid in dict.fromkeys(q.skills):
             if sid in rows["dp100"]:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .names import file_name
+
 BLANK = "YOUR CODE HERE"
 _QUOTED = re.compile(r"""['"`]([A-Za-z0-9][\w.\-]{1,80})['"`]""")
 
@@ -39,8 +41,11 @@ class LabMap:
 
     @classmethod
     def load(cls, lab_name: str, folder: Path | None = None) -> "LabMap":
-        """The map stored in `<lab_name>.ipynb` beside the kernel's working folder; empty when there is none."""
-        path = (folder or Path.cwd()) / f"{lab_name}.ipynb"
+        """The map stored in the lab notebook `<lab_name>_lab.ipynb` beside the kernel's working folder (or a copy
+        under the older name `<lab_name>.ipynb`); empty when there is none."""
+        here = folder or Path.cwd()
+        path = next((p for p in (here / file_name("labs", lab_name), here / f"{lab_name}.ipynb") if p.is_file()),
+                    here / file_name("labs", lab_name))
         try:
             meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("dp100lab", {})
             rows = meta.get("cells", [])

@@ -1,4 +1,4 @@
-"""Generate labs/NN_*.ipynb from solutions/NN_*.ipynb (solutions are the single source).
+"""Generate labs/NN_topic_lab.ipynb from solutions/NN_topic_solution.ipynb (solutions are the single source).
 
     python -m dp100lab.labs.build            # write labs/
     python -m dp100lab.labs.build --check    # exit 1 when labs/ differs from what solutions/ generate
@@ -28,14 +28,13 @@ from pathlib import Path
 
 import nbformat
 
-from . import protect
+from . import names, protect
 from .blanks import describe_cells
 
 BLANK = "# YOUR CODE HERE"
 LINE_MARKER = re.compile(r"\s*#\s*SOLUTION(?:\s*:\s*(?P<what>\S.*?))?\s*$")
 BEGIN = re.compile(r"^(\s*)#\s*BEGIN SOLUTION(?:\s*:\s*(?P<what>\S.*?))?\s*$")
 END = re.compile(r"^\s*#\s*END SOLUTION\s*$")
-NOTEBOOK = re.compile(r"^\d\d_.+\.ipynb$")
 KWARG = re.compile(r"^([A-Za-z_]\w*\s*=\s*)(.+?)(,?)$")  # a keyword argument on its own line
 DICT_ENTRY = re.compile(r"""^((?:"[^"]*"|'[^']*')\s*:\s*)(.+?)(,?)$""")  # a dict entry on its own line
 HEADER_ID = "dp100lab-lab-header"
@@ -298,12 +297,12 @@ def generate(repo: Repo) -> tuple[dict[Path, bytes], list[str]]:
     errors: list[str] = []
     if not repo.solutions.is_dir():
         return labs, errors
-    for path in sorted(p for p in repo.solutions.iterdir() if NOTEBOOK.match(p.name)):
-        solution_rel = f"solutions/{path.name}"
-        lab_rel = f"labs/{path.name}"
+    for path in sorted(p for p in repo.solutions.iterdir() if names.is_role("solutions", p.name)):
+        lab_name = names.counterpart(path.name, "labs")
+        solution_rel, lab_rel = f"solutions/{path.name}", f"labs/{lab_name}"
         try:
             nb = nbformat.read(path, as_version=4)
-            labs[repo.labs / path.name] = render(make_lab(nb, solution_rel, lab_rel)).encode("utf-8")
+            labs[repo.labs / lab_name] = render(make_lab(nb, solution_rel, lab_rel)).encode("utf-8")
         except BuildError as exc:
             errors.append(str(exc))
         except Exception as exc:  # unreadable notebook JSON etc.: name the file and the reason
@@ -315,12 +314,13 @@ def generate(repo: Repo) -> tuple[dict[Path, bytes], list[str]]:
 
 
 def _is_lab(path: Path) -> bool:
-    return NOTEBOOK.match(path.name) is not None and path.parent.name == "labs"
+    """A module notebook in labs/, under today's name or an older one (NN_topic.ipynb, before the _lab suffix)."""
+    return names.stem(path.name) is not None and path.parent.name == "labs"
 
 
 def _existing_labs(repo: Repo) -> list[Path]:
     """Files the build owns: labs/NN_*.ipynb and everything under labs/src/ and notebooks/src/."""
-    notebooks = [p for p in repo.labs.iterdir() if NOTEBOOK.match(p.name)] if repo.labs.is_dir() else []
+    notebooks = [p for p in repo.labs.iterdir() if _is_lab(p)] if repo.labs.is_dir() else []
     return sorted(notebooks + [f for mirror in repo.support_mirrors for f in _support_files(mirror)])
 
 
@@ -335,7 +335,10 @@ def drift(repo: Repo, labs: dict[Path, bytes]) -> list[str]:
             problems.append(f"different: {rel}")
     for path in _existing_labs(repo):
         if path not in labs:
-            source = Path("solutions", *path.relative_to(repo.root).parts[1:]).as_posix()
+            parts = path.relative_to(repo.root).parts[1:]
+            if _is_lab(path):
+                parts = (names.counterpart(path.name, "solutions"),)
+            source = Path("solutions", *parts).as_posix()
             problems.append(f"extra:     {path.relative_to(repo.root).as_posix()} (no {source})")
     return problems
 
@@ -354,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         for error in errors:
             print(f"  {error}", file=sys.stderr)
         return 1
-    count = sum(NOTEBOOK.match(p.name) is not None and p.parent == repo.labs for p in labs)
+    count = sum(_is_lab(p) and p.parent == repo.labs for p in labs)
     if args.check:
         problems = drift(repo, labs)
         manifest = repo.labs / MANIFEST
@@ -371,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     if not labs:
         print(f"0 labs in {repo.labs}.")
         return 0
+    protect.move_renamed(repo.root, repo.labs / MANIFEST, labs, _existing_labs(repo))
     changed, kept = protect.write(repo.root, repo.labs / MANIFEST, labs, _existing_labs(repo), is_lab=_is_lab,
                                    force=args.force)
     for rel in kept:

@@ -115,7 +115,7 @@ class NotANotebook(ValueError):
 def read_notebook(path: str | Path) -> nbformat.NotebookNode:
     """The notebook at `path` as nbformat v4, or NotANotebook naming the file and what is wrong with it."""
     path = Path(path)
-    fix = "Give the path of a lab notebook (.ipynb), e.g. labs/05_training_jobs.ipynb"
+    fix = "Give the path of a lab notebook (.ipynb), e.g. labs/05_training_jobs_lab.ipynb"
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:

@@ -1,6 +1,6 @@
 """Grade a lab headless: run every cell, collect the check results, print ✓/✗ and `N/M checks passed`.
 
-    python -m dp100lab.labs.grade labs/05_training_jobs.ipynb     (same as `dp100 check ...`)
+    python -m dp100lab.labs.grade labs/05_training_jobs_lab.ipynb     (same as `dp100 check ...`)
 
 It runs a copy of the lab's folder, so the learner's notebook and files are never changed.
 Exit status 0 only when every check passed and no cell raised.
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checks import REPORT_ENV, CheckResult, read_report
+from . import names
 from .execute import DEFAULT_TIMEOUT, CellError, NotANotebook, read_notebook, run_notebook, stage_copy
 
 
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m dp100lab.labs.gra
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("lab", type=Path, help="the lab notebook, e.g. labs/05_training_jobs.ipynb")
+    parser.add_argument("lab", type=Path, help="the lab notebook, e.g. labs/05_training_jobs_lab.ipynb")
     parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, help="seconds allowed per cell")
 
 
@@ -102,7 +103,9 @@ def run(args: argparse.Namespace) -> int:
         if not path.suffix:
             matches = sorted(Path("labs").glob(f"{path.name}*.ipynb")) if Path("labs").is_dir() else []
             hint = f" Did you mean {matches[0]}?" if matches else ""
-        print(f"No notebook at {path}.{hint} Give the path of a lab, e.g. labs/05_training_jobs.ipynb.",
+        elif names.stem(path.name) and (renamed := path.with_name(names.counterpart(path.name, "labs"))).is_file():
+            hint = f" Labs are named NN_topic_lab.ipynb now: did you mean {renamed}?"
+        print(f"No notebook at {path}.{hint} Give the path of a lab, e.g. labs/05_training_jobs_lab.ipynb.",
               file=sys.stderr)
         return 2
     try:

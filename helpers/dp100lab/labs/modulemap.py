@@ -13,6 +13,8 @@ import re
 import sys
 from pathlib import Path
 
+from . import names
+
 ROOT = Path(__file__).resolve().parents[3]
 PLANNED = {"12": "Language models: catalog, prompt flow, RAG, fine-tuning"}
 HEAD = "| module | topic | DP-100 skills | AI-300 skills | notebooks |\n|---|---|---|---|---|\n"
@@ -33,7 +35,8 @@ def rows(root: Path = ROOT) -> list[str]:
         nn, name = nb_path.name[:2], nb_path.name
         dp = ", ".join(s.removeprefix("dp100-") for s in meta.get("skills", []))
         ai = ", ".join(s.removeprefix("ai300-") for s in meta.get("ai300", []))
-        links = f"[teach](notebooks/{name}) · [lab](labs/{name}) · [solution](solutions/{name})"
+        links = " · ".join(f"[{label}]({folder}/{names.counterpart(name, folder)})"
+                           for label, folder in (("teach", "notebooks"), ("lab", "labs"), ("solution", "solutions")))
         out.append(f"| {nn} | {_topic(nb)} | {dp} | {ai} | {links} |")
     have = {r[2:4] for r in out}
     out += [f"| {nn} | {topic} | planned | planned | not yet written |" for nn, topic in PLANNED.items()

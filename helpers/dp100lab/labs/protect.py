@@ -44,6 +44,29 @@ def _learner_changed(root: Path, path: Path, previous: dict[str, str] | None, is
     return False
 
 
+def move_renamed(root: Path, manifest: Path, labs: dict[Path, bytes], existing: list[Path]) -> list[str]:
+    """Labs a learner edited under an older name (labs/05_training_jobs.ipynb before the `_lab` suffix) move to
+    today's name, edits and all, and keep counting as edited; unedited ones are left for `write` to remove."""
+    from .names import counterpart, stem
+
+    previous = _previous_manifest(manifest)
+    moved = []
+    for path in existing:
+        if path in labs or stem(path.name) is None or path.parent != manifest.parent:
+            continue
+        new = path.with_name(counterpart(path.name, "labs"))
+        if new not in labs or new.exists() or not _learner_changed(root, path, previous, lambda _: True):
+            continue
+        path.rename(new)
+        old_rel, new_rel = path.relative_to(root).as_posix(), new.relative_to(root).as_posix()
+        if previous is not None:  # the edited file keeps its record under its new name, so it still counts as edited
+            previous[new_rel] = previous.pop(old_rel, "moved")
+            manifest.write_text(json.dumps(previous, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        print(f"moved {old_rel} to {new_rel} (the lab's new name), with your edits")
+        moved.append(new_rel)
+    return moved
+
+
 def write(root: Path, manifest: Path, labs: dict[Path, bytes], existing: list[Path],
           is_lab: Callable[[Path], bool], force: bool = False) -> tuple[int, list[str]]:
     """Write generated files, keeping any a learner changed (unless force); returns (files written, kept paths)."""
