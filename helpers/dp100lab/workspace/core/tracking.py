@@ -190,9 +190,11 @@ def job_env(store: Any, name: str, exp_id: str, experiment_name: str, run_id: st
 
 
 def artifact_dir(artifact_uri: str) -> Path:
-    from .uris import strip_file_scheme  # the one file:// rule
+    # MLflow's own rule for its artifact URIs (percent-decoding included). Not uris.strip_file_scheme: uris imports
+    # azure.ai.ml (via errors), seconds of CPU in every job's runner, which calls this when it finalizes.
+    from mlflow.utils.file_utils import local_file_uri_to_path
 
-    return strip_file_scheme(artifact_uri)
+    return Path(local_file_uri_to_path(str(artifact_uri)))
 
 
 def copy_logged_models(mlc: Any, exp_id: str, run_id: str, artifact_uri: str) -> None:
