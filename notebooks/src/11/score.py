@@ -1,5 +1,6 @@
 """Scoring script of the loans deployment, with data collection as Azure documents it (how-to-collect-production-data):
 Collector objects named model_inputs and model_outputs, inputs logged before scoring, outputs with the same context."""
+import glob
 import json
 import os
 
@@ -10,7 +11,10 @@ from azureml.ai.monitoring import Collector
 
 def init():
     global model, inputs_collector, outputs_collector
-    model = mlflow.sklearn.load_model(os.path.join(os.environ.get("AZUREML_MODEL_DIR", "."), "model"))
+    # the registered folder keeps its name under AZUREML_MODEL_DIR: load the one that holds the MLmodel file
+    root = os.environ.get("AZUREML_MODEL_DIR", ".")
+    model = mlflow.sklearn.load_model(os.path.dirname(glob.glob(os.path.join(root, "**", "MLmodel"),
+                                                                recursive=True)[0]))
     inputs_collector = Collector(name="model_inputs")
     outputs_collector = Collector(name="model_outputs")
 
