@@ -1,43 +1,97 @@
 """Online endpoint router overhead, as ratios against the inference server called directly, in one run.
 
-    .venv/bin/python bench/endpoint_router.py [N]
+    .venv/bin/python bench/endpoint_router.py [N] [CONCURRENCY]
 
 Measures (1) seconds from begin_create_or_update(deployment).result() to the first 200 answer through the endpoint
-(target: within 10 s), (2) sequential requests per second and p50 latency through the router vs straight to the
-deployment's azureml-inference-server-http (targets: throughput >= 0.8x, added p50 <= 2 ms). A stdlib scoring
-script keeps the model's own time out of the comparison. Writes bench/results/endpoint_router.json.
+(target: within 10 s); (2) requests per second and p50 latency through the router vs straight to the deployment's
+azureml-inference-server-http, sequentially (one client) and with CONCURRENCY clients (targets: throughput >= 0.8x,
+added p50 <= 2 ms); (3) CPU milliseconds per request of the router, the inference server and the client, read from
+/proc, which the other engineers' load on the shared cores disturbs far less than wall time.
+
+Fair by construction: the same client code (a new connection per request, as `requests.post` makes; the inference
+server's gunicorn sync worker closes every connection anyway), the same payload and concurrency, rounds interleaved
+so load from other processes hits both paths alike. A stdlib scoring script keeps the model's own time out of the
+comparison (the worst case for the router's share). Writes bench/results/endpoint_router.json.
 """
 import http.client
 import json
+import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+HZ = os.sysconf("SC_CLK_TCK")
 
-def _timed(port, path, body, headers, n):
-    lat = []
+
+def _one(port, body, headers):
+    t = time.perf_counter()
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("POST", "/score", body=body, headers=headers)
+    r = c.getresponse()
+    r.read()
+    c.close()
+    assert r.status == 200, r.status
+    return time.perf_counter() - t
+
+
+def _timed(port, body, headers, n, clients=1):
+    """(requests per second, p50 ms) for n requests spread over `clients` threads."""
+    lat, lock = [], threading.Lock()
+
+    def client(count):
+        mine = [_one(port, body, headers) for _ in range(count)]
+        with lock:
+            lat.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(n // clients,)) for _ in range(clients)]
     start = time.perf_counter()
-    for _ in range(n):
-        t = time.perf_counter()
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        c.request("POST", path, body=body, headers=headers)
-        r = c.getresponse()
-        r.read()
-        c.close()
-        assert r.status == 200, r.status
-        lat.append(time.perf_counter() - t)
-    return n / (time.perf_counter() - start), statistics.median(lat) * 1000
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(lat) / (time.perf_counter() - start), statistics.median(lat) * 1000
 
 
-def main(n: int = 400) -> dict:
+def _cpu_s(pids):
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / HZ
+        except OSError:
+            pass
+    return total
+
+
+def _family(pid):
+    """pid and its children (gunicorn's master and its worker)."""
+    kids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                kids.add(int(stat.parent.name))
+        except (OSError, ValueError):
+            pass
+    return {pid} | kids
+
+
+def _cpu_per_request(port, body, headers, n, router_pids, server_pids):
+    before = (_cpu_s(router_pids), _cpu_s(server_pids), time.process_time())
+    _timed(port, body, headers, n)
+    after = (_cpu_s(router_pids), _cpu_s(server_pids), time.process_time())
+    return [round((a - b) / n * 1000, 3) for a, b in zip(after, before)]
+
+
+def main(n: int = 600, clients: int = 4) -> dict:
     from azure.ai.ml.entities import (CodeConfiguration, Environment, ManagedOnlineDeployment,
-                                      ManagedOnlineEndpoint, Model)
+                                      ManagedOnlineEndpoint, Model, OnlineRequestSettings)
 
     from dp100lab.workspace.client import LocalMLClient
     from dp100lab.workspace.core import servers
-    from dp100lab.workspace.endpoints import inference
+    from dp100lab.workspace.endpoints import inference, state
 
     root = Path(tempfile.mkdtemp(prefix="bench-endpoint-"))
     (root / "m").mkdir()
@@ -47,6 +101,7 @@ def main(n: int = 400) -> dict:
         "import json, os\ndef init():\n    global w\n    w = json.load(open(os.path.join(os.environ['AZUREML_MODEL_DIR'],"
         " 'm', 'w.json')))['w']\ndef run(raw):\n    return [sum(a*b for a, b in zip(r, w)) for r in json.loads(raw)['data']]\n")
     ml_client = LocalMLClient(root / "home", hold=False, set_mlflow=False)
+    load_before = os.getloadavg()
     try:
         model = ml_client.models.create_or_update(Model(name="bench-model", path=str(root / "m")))
         ep = ml_client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="bench-ep")).result()
@@ -54,39 +109,53 @@ def main(n: int = 400) -> dict:
         ml_client.online_deployments.begin_create_or_update(ManagedOnlineDeployment(
             name="blue", endpoint_name="bench-ep", model=model, instance_type="Standard_DS3_v2", instance_count=1,
             code_configuration=CodeConfiguration(code=str(root / "src"), scoring_script="score.py"),
+            # room for the concurrent clients: past 2 * this * instance_count pending requests Azure answers 429
+            request_settings=OnlineRequestSettings(max_concurrent_requests_per_instance=clients),
             environment=Environment(image="mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference"))).result()
         created = time.perf_counter() - t0
         ep.traffic = {"blue": 100}
         ep = ml_client.online_endpoints.begin_create_or_update(ep).result()
         key = ml_client.online_endpoints.get_keys("bench-ep").primary_key
         router_port = int(ep.scoring_uri.split(":")[2].split("/")[0])
-        server_port = servers.get(ml_client.store, inference.server_name("bench-ep", "blue")).port
+        server = servers.get(ml_client.store, inference.server_name("bench-ep", "blue"))
+        router = servers.get(ml_client.store, state.router_name("bench-ep"))
         body = json.dumps({"data": [[1, 2], [3, 4]]})
+        plain = {"Content-Type": "application/json"}
+        keyed = {**plain, "Authorization": f"Bearer {key}"}
         t1 = time.perf_counter()
-        _timed(router_port, "/score", body, {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}, 1)
+        _timed(router_port, body, keyed, 1)
         first_answer = time.perf_counter() - t1
-        _timed(server_port, "/score", body, {"Content-Type": "application/json"}, 30)  # warm both paths
-        direct_rps, direct_p50, routed_rps, routed_p50 = [], [], [], []
-        for _ in range(3):  # interleaved rounds, so load from other processes hits both paths alike
-            r, p = _timed(server_port, "/score", body, {"Content-Type": "application/json"}, n // 3)
-            direct_rps.append(r), direct_p50.append(p)
-            r, p = _timed(router_port, "/score", body, {"Content-Type": "application/json",
-                                                         "Authorization": f"Bearer {key}"}, n // 3)
-            routed_rps.append(r), routed_p50.append(p)
-        res = {"requests_per_path": 3 * (n // 3), "deployment_create_s": round(created, 2),
-               "first_200_after_result_s": round(first_answer, 3),
-               "direct_rps": round(statistics.median(direct_rps), 1), "router_rps": round(statistics.median(routed_rps), 1),
-               "throughput_ratio": round(statistics.median(routed_rps) / statistics.median(direct_rps), 3),
-               "direct_p50_ms": round(statistics.median(direct_p50), 2), "router_p50_ms": round(statistics.median(routed_p50), 2),
-               "added_p50_ms": round(statistics.median(routed_p50) - statistics.median(direct_p50), 2),
-               "targets": {"throughput_ratio": ">= 0.8", "added_p50_ms": "<= 2", "first_200_after_result_s": "<= 10"}}
+        _timed(server.port, body, plain, 30)  # warm both paths
+        _timed(router_port, body, keyed, 30)
+        res = {"requests_per_path_and_mode": 3 * (n // 3), "concurrent_clients": clients,
+               "deployment_create_s": round(created, 2), "first_200_after_result_s": round(first_answer, 3)}
+        for mode, k in (("sequential", 1), ("concurrent", clients)):
+            direct, routed = [], []
+            for _ in range(3):  # interleaved rounds, so load from other processes hits both paths alike
+                direct.append(_timed(server.port, body, plain, n // 3, k))
+                routed.append(_timed(router_port, body, keyed, n // 3, k))
+            d_rps, r_rps = statistics.median(r for r, _ in direct), statistics.median(r for r, _ in routed)
+            d_p50, r_p50 = statistics.median(p for _, p in direct), statistics.median(p for _, p in routed)
+            res[mode] = {"direct_rps": round(d_rps, 1), "router_rps": round(r_rps, 1),
+                         "throughput_ratio": round(r_rps / d_rps, 3), "direct_p50_ms": round(d_p50, 2),
+                         "router_p50_ms": round(r_p50, 2), "added_p50_ms": round(r_p50 - d_p50, 2)}
+        server_pids, router_pids = _family(server.pid), {router.pid}
+        direct_cpu = _cpu_per_request(server.port, body, plain, n, router_pids, server_pids)
+        routed_cpu = _cpu_per_request(router_port, body, keyed, n, router_pids, server_pids)
+        res["cpu_ms_per_request"] = {"router": routed_cpu[0], "server_direct": direct_cpu[1],
+                                     "server_routed": routed_cpu[1], "client_direct": direct_cpu[2],
+                                     "client_routed": routed_cpu[2]}
+        res["targets"] = {"throughput_ratio": ">= 0.8", "added_p50_ms": "<= 2", "first_200_after_result_s": "<= 10"}
+        res["machine"] = {"cpus": os.cpu_count(), "load_average_1m_before": round(load_before[0], 2),
+                          "load_average_1m_after": round(os.getloadavg()[0], 2),
+                          "uptime": os.popen("uptime").read().strip()}
     finally:
         servers.stop_all(ml_client.store)
-    out = Path(__file__).parent / "results" / "endpoint_router.json"
+    out = Path(os.environ.get("BENCH_OUT") or Path(__file__).parent / "results" / "endpoint_router.json")
     out.write_text(json.dumps(res, indent=1) + "\n")
     print(json.dumps(res, indent=1))
     return res
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 400)
+    main(*(int(a) for a in sys.argv[1:3]))

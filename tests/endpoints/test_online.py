@@ -160,6 +160,60 @@ def test_one_connection_serves_many_requests_and_a_malformed_body_is_400(online)
     assert _post(ml_client, {"data": [[2, 0]]}).json() == [2.0]  # the router still serves
 
 
+def _raw(port, data, timeout=10):
+    """Send bytes to the router and read until it closes the connection (or the timeout)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.sendall(data)
+    out = b""
+    try:
+        while chunk := s.recv(65536):
+            out += chunk
+    except socket.timeout:
+        pass
+    s.close()
+    return out
+
+
+def test_pipelined_requests_expect_100_and_connection_close(online):
+    ml_client, _ = online
+    uri = ml_client.online_endpoints.get(EP).scoring_uri
+    port = int(uri.split(":")[2].split("/")[0])
+    auth = f"Authorization: Bearer {ml_client.online_endpoints.get_keys(EP).primary_key}\r\n"
+
+    def req(body, extra=""):
+        return (f"POST /score HTTP/1.1\r\nHost: x\r\n{auth}Content-Type: application/json\r\n{extra}"
+                f"Content-Length: {len(body)}\r\n\r\n{body}").encode()
+
+    # two requests in one write, answered in order; the second asks to close, so the router closes
+    out = _raw(port, req('{"data": [[7, 0]]}') + req('{"data": [[8, 0]]}', "Connection: close\r\n"))
+    assert out.count(b"HTTP/1.1 200 OK") == 2 and out.index(b"[7.0]") < out.index(b"[8.0]")
+    assert out.rstrip().endswith(b"[8.0]")
+    # curl sends Expect: 100-continue before a large body and waits for the interim answer
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        body = '{"data": [[9, 0]]}'
+        s.sendall(req(body, "Expect: 100-continue\r\nConnection: close\r\n")[:-len(body)])
+        assert s.recv(100).startswith(b"HTTP/1.1 100 Continue")
+        s.sendall(body.encode())
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200 OK") and answer.endswith(b"[9.0]")
+
+
+def test_idle_kept_alive_connections_do_not_block_new_clients(online):
+    from dp100lab.workspace.endpoints import router
+
+    ml_client, _ = online
+    uri = ml_client.online_endpoints.get(EP).scoring_uri
+    port = int(uri.split(":")[2].split("/")[0])
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(router.THREADS_MIN + 3)]
+    try:  # each holds a router thread waiting for a request that does not come
+        assert _post(ml_client, {"data": [[4, 0]]}).json() == [4.0]
+    finally:
+        for s in idle:
+            s.close()
+
+
 @pytest.mark.parametrize("traffic,mirror,words", [
     ({"blue": 90}, {}, "sum to 100"),
     ({"blue": 100, "missing": 0}, {}, "do not exist"),
