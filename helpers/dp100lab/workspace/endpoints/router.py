@@ -117,10 +117,11 @@ def _forward(dep: dict, method: str, path: str, body: bytes, content_type: str, 
         s.sendall(wire.forward_request(method, path, dep["port"], content_type, body))
         buf = bytearray()
         while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise socket.timeout("request_timeout_ms")
-            s.settimeout(left)
+            if buf:  # an answer in several reads: what is left of the budget (usually one read does it)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise socket.timeout("request_timeout_ms")
+                s.settimeout(left)
             data = s.recv(65536)
             buf += data
             try:
@@ -250,8 +251,8 @@ def serve_connection(router: Router, conn: socket.socket) -> None:
     buf = bytearray()
     try:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # kept-alive answers must not wait for an ACK
+        conn.settimeout(IDLE_S)  # set once: each settimeout is a syscall, and a request's own limit is the backend's
         while True:
-            conn.settimeout(IDLE_S)
             try:
                 req = _read_request(conn, buf)
             except wire.Malformed:  # the rest of the stream cannot be trusted: answer and close
@@ -261,7 +262,6 @@ def serve_connection(router: Router, conn: socket.socket) -> None:
                 return
             if req is None:
                 return
-            conn.settimeout(None)
             try:
                 status, body, headers = _route(router, req)
             except Exception as e:  # a router bug must answer, not leave the client waiting
