@@ -32,6 +32,11 @@ _ASSET_RE = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)(?:(?::(?P<version>[A-Za-z0-
 # storage URLs recorded as given but not readable here: the one list for data, models and path resolution
 REMOTE_SCHEMES = ("https://", "http://", "wasbs://", "wasb://", "abfss://", "abfs://", "adl://")
 
+def is_asset_id(uri: str) -> bool:
+    """An asset's ARM id (data_asset.id, model.id): absolute-looking, yet a reference the SDK passes through."""
+    return bool(_ARM_ASSET_RE.match(str(uri)))
+
+
 def is_datastore_uri(uri: str) -> bool:
     return bool(_DATASTORE_RE.match(str(uri)))
 

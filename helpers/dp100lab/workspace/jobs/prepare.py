@@ -25,7 +25,8 @@ from ..core.store import Store
 from ..core import uris
 
 MODEL_TYPES = ("mlflow_model", "custom_model", "triton_model")
-PATH_TYPES = ("uri_file", "uri_folder", "mltable") + MODEL_TYPES
+# "path" is the SDK's legacy file-or-folder type (LegacyAssetTypes.PATH), still accepted by command() inputs
+PATH_TYPES = ("uri_file", "uri_folder", "mltable", "path") + MODEL_TYPES
 _BINDING = re.compile(r"\$\{\{\s*(inputs|outputs)\.([A-Za-z0-9_]+)\s*\}\}")
 _OPTIONAL = re.compile(r"\$\[\[(.*?)\]\]", re.DOTALL)
 _SKIP = (".git", "__pycache__", ".ipynb_checkpoints", "*.pyc", ".amlignore", ".DS_Store")
@@ -41,8 +42,8 @@ def base_path(job: Any) -> Path:
 
 
 def _is_local(path: str) -> bool:
-    if path.startswith("azureml:") or "://" in path or path.startswith("runs:/"):
-        return False
+    if path.startswith("azureml:") or "://" in path or path.startswith("runs:/") or uris.is_asset_id(path):
+        return False  # an asset's ARM id (Input(path=data_asset.id)) is absolute but not a local path
     # as JobOperations._resolve_job_input: a relative path with ':' or '@' is an asset id (load_job strips
     # `azureml:` from `azureml:diabetes-data:1`, leaving diabetes-data:1)
     return Path(path).is_absolute() or not (":" in path or "@" in path)
@@ -141,6 +142,11 @@ def resolve_inputs(client: Any, job: Any) -> dict[str, str]:
             default = getattr(value, "default", None)
             if default is not None:
                 values[key] = str(default)
+            elif value.type in PATH_TYPES and not getattr(value, "optional", False):
+                # as JobOperations._resolve_job_input: "Input path can't be empty for jobs."
+                raise invalid(f"Job input '{key}' has no path: Azure refuses it (\"Input path can't be empty for "
+                              f"jobs.\"). Give it one: Input(type='{value.type}', path=...) (Input takes path=, "
+                              f"not file= or folder=).", kind="job")
             continue
         path = str(path)
         if _is_local(path):
