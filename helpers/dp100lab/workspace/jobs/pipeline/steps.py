@@ -51,12 +51,25 @@ def pipeline_output_uri(job: Any, name: str, output: str) -> str:
     return str(path) if path else output_uri(job.settings, name, output)
 
 
+def child_type(declared: Optional[str]) -> str:
+    """The type a step's child job carries for a port: a component's legacy 'path' port (LegacyAssetTypes.PATH)
+    is a file-or-folder location Azure mounts as a folder; a standalone job refuses 'path' on serialization."""
+    return "uri_folder" if not declared or declared == "path" else declared
+
+
 def output_type(step: Optional[graph.Step], component: Any, output: str) -> str:
     outs = getattr(component, "outputs", None) or {}
     if output in outs:
-        return getattr(outs[output], "type", None) or "uri_folder"
+        return child_type(getattr(outs[output], "type", None))
     node_out = (getattr(step.node, "outputs", None) or {}).get(output) if step else None
-    return getattr(getattr(node_out, "_data", node_out), "type", None) or "uri_folder"
+    return child_type(getattr(getattr(node_out, "_data", node_out), "type", None))
+
+
+def _as_child_input(value: Any) -> Any:
+    if isinstance(value, Input) and value.type == "path":
+        value = copy.deepcopy(value)
+        value.type = child_type(value.type)
+    return value
 
 
 class Resolver:
@@ -80,7 +93,7 @@ class Resolver:
         return copy.deepcopy(data)
 
     def inputs(self, node: Any) -> dict:
-        resolved = {k: self.value(v) for k, v in graph.node_inputs(node).items()}
+        resolved = {k: _as_child_input(self.value(v)) for k, v in graph.node_inputs(node).items()}
         return {k: v for k, v in resolved.items() if v is not None and v != "None"}
 
     def outputs(self, step: str, node: Any) -> dict:
@@ -94,6 +107,7 @@ class Resolver:
                 data = getattr(value, "_data", value)
                 if isinstance(data, Output) and (data.path or data.type):
                     outs[key] = copy.deepcopy(data)
+                    outs[key].type = child_type(data.type)
         return outs
 
 
@@ -118,7 +132,7 @@ def command_child(step: str, node: Any, component: Component, resolver: Resolver
     child.compute = compute_of(node, resolver.pipeline)
     child.environment = getattr(node, "environment", None) or component.environment  # a node's job carries it
     given = resolver.outputs(step, node)
-    child.outputs = {out: given.get(out) or Output(type=getattr(spec, "type", None) or "uri_folder")
+    child.outputs = {out: given.get(out) or Output(type=child_type(getattr(spec, "type", None)))
                      for out, spec in (component.outputs or {}).items()}  # in a pipeline every output has a place
     for attr in ("environment_variables", "resources", "limits", "distribution", "tags"):
         val = getattr(node, attr, None)
