@@ -172,7 +172,7 @@ class ModelOperations(VersionedAssetOperations):
         """All versions of `name`, or the newest version of each model."""
         self._sync_from_mlflow(name)
         keep = (lambda r: r["spec"].get("stage") == stage) if stage else None
-        return [self._entity(r) for r in self._list_rows(name, list_view_type, keep)]
+        return self._listed(self._list_rows(name, list_view_type, keep), name)
 
     def download(self, name: str, version: str, download_path: Any = ".") -> None:
         """Copy the model's files to <download_path>/<name>/<file or folder name>, as the SDK lays them out."""

@@ -107,7 +107,18 @@ class VersionedAssetOperations:
     def list(self, name: Optional[str] = None, *,
              list_view_type: ListViewType = ListViewType.ACTIVE_ONLY) -> Iterable[Any]:
         """All versions of `name`, or the newest version of each asset when name is None."""
-        return [self._entity(r) for r in self._list_rows(name, list_view_type)]
+        return self._listed(self._list_rows(name, list_view_type), name)
+
+    def _listed(self, rows: list[dict], name: Optional[str]) -> list[Any]:
+        """Entities for list(): with no name Azure lists containers, entities whose version is None and whose
+        latest_version names the newest version (the SDK's _from_container_rest_object); with a name, versions."""
+        found = []
+        for row in rows:
+            entity = self._entity(row)
+            if name is None:
+                entity.latest_version, entity.version = row["version"], None
+            found.append(entity)
+        return found
 
     # ---- archive --------------------------------------------------------------------------------
     def _check_archivable(self, name: str, version: Optional[str], label: Optional[str]) -> None:
