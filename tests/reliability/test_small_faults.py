@@ -200,9 +200,15 @@ def test_unknown_curated_environment_is_refused_with_close_matches(client):
         client.jobs.create_or_update(command(command="echo", environment="AzureML-nothing-like-it@latest"))
 
 
-def test_curated_versions_azure_resolves_are_taken_with_one_line(client, capsys):
-    env = client.environments.get("AzureML-sklearn-1.5", version=999)
-    assert env.version == "999" and env.tags == {"curated": "true"}
-    assert capsys.readouterr().out.count("Azure resolves that version") == 1
+def test_curated_version_azure_does_not_have_is_refused_naming_latest(client, capsys):
+    # issue 7: version 999 was accepted; Azure's registry refuses a version it does not hold
+    with pytest.raises(ResourceNotFoundError) as e:
+        client.environments.get("AzureML-sklearn-1.5", version=999)
+    message = str(e.value.message)
+    assert message.startswith("No environment exists for name: AzureML-sklearn-1.5, version: 999")
+    assert "label='latest'" in message and len(message.splitlines()) == 1
+    with pytest.raises(ResourceNotFoundError, match="version: 999"):  # the same when a job names it
+        client.jobs.create_or_update(command(command="echo", environment="AzureML-sklearn-1.5:999"))
+    assert "stands in" not in capsys.readouterr().out  # nothing was taken
     with pytest.raises(ValidationException, match="curated versions are integers"):
         client.environments.get("AzureML-sklearn-1.5", version="newest")

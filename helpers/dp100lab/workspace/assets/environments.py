@@ -5,7 +5,9 @@ version the latest version is reused when nothing changed, else the next integer
 version or a label; archived versions stay usable by explicit version (Azure CLI docs, az ml environment archive).
 Curated environments (names starting AzureML-) live in Microsoft's azureml registry and are available in every
 workspace; the names Microsoft documents (data/curated_environments.json, with sources) resolve here, and are listed;
-another AzureML- name is refused with close matches. Locally no image is built: jobs run in the lab's Python.
+another AzureML- name is refused with close matches, and a version above the newest one Microsoft's material uses for
+that name is refused as Azure refuses a version its registry lacks. Locally no image is built: jobs run in the lab's
+Python.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any, Iterable, Optional
 from azure.ai.ml.constants import ListViewType
 from azure.ai.ml.entities import BuildContext, Environment
 from azure.ai.ml.exceptions import ValidationErrorType
+from azure.core.exceptions import ResourceNotFoundError
 
 from ..core.errors import invalid, missing_path, not_found, note
 from ..core.specs import to_spec
@@ -30,7 +33,10 @@ KIND = "environment"
 # Curated names Microsoft documents, with the source of each (data/curated_environments.json). Their package lists
 # are Microsoft's and change; only the name is recorded here (the image tag is illustrative).
 CURATED_FILE = Path(__file__).parent / "data" / "curated_environments.json"
-CURATED = {name: e["about"] for name, e in json.loads(CURATED_FILE.read_text())["environments"].items()}
+_CURATED_DATA = json.loads(CURATED_FILE.read_text())["environments"]
+CURATED = {name: e["about"] for name, e in _CURATED_DATA.items()}
+# the newest version Microsoft's docs, labs or SDK samples use per name, with where (version_source in the data)
+CURATED_MAX = {name: int(e["max_version"]) for name, e in _CURATED_DATA.items()}
 _NOT_PACKAGES = {"python", "pip", "setuptools", "wheel", "conda", "nomkl", "mkl"}
 _IMPORT_ALIASES = {"azureml-mlflow": "azureml-mlflow", "azureml-defaults": "azureml-defaults"}
 
@@ -42,8 +48,9 @@ def curated_entity(name: str, version: Optional[str] = None) -> Environment:
     """The curated environment `name` as a recorded entity (no build happens locally).
 
     A name Microsoft does not document is refused with close matches, as Azure refuses a name its registry lacks.
-    The docs list no versions (they change quarterly), so an integer version is taken with one line that Azure
-    resolves it; any other version text is refused."""
+    An integer version from 1 to the newest one Microsoft's material uses for the name (CURATED_MAX) is taken with
+    one line that Azure resolves it; a higher one (or 0) is refused with the service's wording and @latest as the
+    fix; any other version text is refused."""
     key = next((k for k in CURATED if k.lower() == name.lower()), None)
     if key is None:
         close = difflib.get_close_matches(name, list(CURATED), n=3, cutoff=0.6)
@@ -53,6 +60,15 @@ def curated_entity(name: str, version: Optional[str] = None) -> Environment:
     if version is not None and not str(version).isdigit():
         raise invalid(f"Curated environment '{key}' version '{version}': curated versions are integers (e.g. "
                       f"version=44), or use label='latest'.", kind=KIND)
+    newest = CURATED_MAX[key]
+    if version is not None and not 1 <= int(version) <= newest:
+        # the registry service's text for a version it lacks, then the rule this lab applies and what to do
+        known = (f"versions 1-{newest} of '{key}' resolve ({newest} is the newest Microsoft's docs and samples use)"
+                 if newest > 1 else f"only version 1 of '{key}' resolves (Microsoft's docs and samples name no other)")
+        raise ResourceNotFoundError(message=(
+            f"No environment exists for name: {key}, version: {version}, label: . Locally {known}; Azure's registry "
+            f"holds only the versions it has published. Use label='latest' ('{key}@latest' in a job)"
+            + (f" or a version from 1 to {newest}." if newest > 1 else ".")))
     if version is not None and (key, version) not in _stood_in:
         _stood_in.add((key, version))
         note(f"curated environment '{key}' version {version}: Azure resolves that version in its azureml registry "
