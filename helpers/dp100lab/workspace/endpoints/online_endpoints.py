@@ -65,6 +65,10 @@ class OnlineEndpointOperations:
         if not isinstance(endpoint, OnlineEndpoint):  # the SDK refuses this before any request, not at .result()
             raise invalid(f"online_endpoints.begin_create_or_update expects a ManagedOnlineEndpoint or "
                           f"KubernetesOnlineEndpoint, got {type(endpoint).__name__}.")
+        if local:
+            note(f"local=True: Azure would run endpoint '{endpoint.name}' in Docker on this machine (one deployment, "
+                 f"no traffic rules or auth); here it is served like any local endpoint, and invoke(local=True) "
+                 f"reaches its one deployment.")
         return LocalPoller(lambda: self._create_or_update(endpoint))
 
     def _create_or_update(self, endpoint: OnlineEndpoint) -> OnlineEndpoint:
@@ -164,6 +168,9 @@ class OnlineEndpointOperations:
         from azure.core.exceptions import HttpResponseError
 
         self._ready(endpoint_name)
+        if local and not deployment_name:  # Azure's local (Docker) endpoint has one deployment and no traffic rules
+            names = [d["spec"]["name"] for d in state.deployment_rows(self._store, endpoint_name)]
+            deployment_name = names[0] if len(names) == 1 else None
         if deployment_name and deployment_name not in [d["spec"]["name"] for d in
                                                        state.deployment_rows(self._store, endpoint_name)]:
             raise http_errors.not_found("Online deployment", deployment_name,
