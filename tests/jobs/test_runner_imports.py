@@ -29,9 +29,9 @@ def test_submitting_side_still_resolves_entities_to_kinds():
         kinds.row_for("not a job")
 
 
-def test_a_whole_job_run_and_finalize_leave_the_sdk_unimported(ml_client, src, wait_status, home):
+def test_a_whole_job_run_and_finalize_leave_the_sdk_and_mlflow_unimported(ml_client, src, wait_status, home):
     """Not only dispatch: running the script, uploading ./outputs and closing the MLflow run (tracking.artifact_dir
-    once pulled azure.ai.ml in through core.uris) stay clear of the SDK."""
+    once pulled azure.ai.ml in through core.uris) stay clear of the SDK, and of MLflow (jobs/finalize.py)."""
     from azure.ai.ml import command
 
     code = src("""
@@ -46,7 +46,7 @@ def test_a_whole_job_run_and_finalize_leave_the_sdk_unimported(ml_client, src, w
     run_again = ("import sys\n"
                  "from dp100lab.workspace.jobs import runner\n"
                  f"assert runner.main([{str(home)!r}, {name!r}]) == 0\n"
-                 "print(sorted(m for m in sys.modules if m.startswith('azure.ai.ml')))\n")
+                 "print(sorted(m for m in sys.modules if m.startswith(('azure.ai.ml', 'mlflow'))))\n")
     out = subprocess.run([sys.executable, "-c", run_again], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
     assert ml_client.jobs.get(name).status == "Completed"

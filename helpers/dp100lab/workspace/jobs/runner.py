@@ -5,7 +5,8 @@
 `submit` has written the job's typed RunPlan. The runner marks the job Running, hands the plan to its kind's
 run() (a command runs its script; a sweep, AutoML or pipeline job runs its children), uploads ./outputs and the
 log to the run's artifacts as Azure does, and records Completed / Failed / Canceled in the store and in MLflow.
-It imports nothing heavy before the work starts, so a job costs little more than the script itself.
+It imports neither azure.ai.ml nor MLflow for a command or batch job (finalize.py closes the run with the standard
+library), so a job costs little more than the script itself: that is what lets sweep trials and batch workers scale.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from __future__ import annotations
 import json
 import signal
 import sys
-import threading
 import traceback
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 from ..core import processes
 from ..core.store import Store
+from . import finalize
 from .plan import LOG, RunPlan
 
 __all__ = ["LOG", "launch", "failure_message", "main"]
@@ -34,13 +35,6 @@ def launch(store: Store, plan: RunPlan) -> int:
                                     plan.name], log=jd / "system_logs" / "runner.log", cwd=jd)
     processes.record_pid(jd, "runner", pid)
     return pid
-
-
-def _warm_mlflow() -> None:
-    try:  # import while the script runs (2 cores): finalizing then costs no import time
-        import mlflow.tracking  # noqa: F401
-    except Exception:
-        pass
 
 
 def _tail(log_path: Path, lines: int = 20) -> str:
@@ -73,6 +67,8 @@ def failure_message(command: str, rc: int, log_path: Path) -> str:
 
 def _upload(store: Store, plan: RunPlan) -> None:
     """Azure uploads ./outputs and ./logs of the working folder and the user log to the job's artifacts."""
+    if finalize.upload(store, plan):  # without importing MLflow (see finalize.py); else through MLflow
+        return
     from ..core import tracking
 
     mlc = tracking.client(store)
@@ -87,14 +83,15 @@ def _upload(store: Store, plan: RunPlan) -> None:
 
 
 def _finalize(store: Store, plan: RunPlan, status: str, error: Optional[dict]) -> None:
-    from ..core import tracking
-
     store.update_job(plan.name, status="Finalizing")
     try:
         _upload(store, plan)
     except Exception as e:  # the job's result still counts; say what was not uploaded
         print(f"could not upload outputs to the run's artifacts: {e!r}", flush=True)
-    tracking.finish_run(store, plan.run_id, status)
+    if not finalize.terminate(store, plan.run_id, status):
+        from ..core import tracking
+
+        tracking.finish_run(store, plan.run_id, status)
     store.update_job(plan.name, status=status, error=json.dumps(error) if error else None)
 
 
@@ -107,10 +104,7 @@ def run(store: Store, name: str) -> str:
         _finalize(store, plan, "Canceled", None)
         return "Canceled"
     store.update_job(name, status="Running")
-    warm = threading.Thread(target=_warm_mlflow, daemon=True)
-    warm.start()
     status, error = kinds.by_name(plan.kind).run(store, plan)
-    warm.join()
     _finalize(store, plan, status, error)
     return status
 
