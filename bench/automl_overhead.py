@@ -55,7 +55,8 @@ def as_job(ml_client, table: str, budget: float, trials: int) -> tuple[float, fl
     job.set_training(allowed_training_algorithms=["LightGBM", "RandomForest", "LogisticRegression"])
     t = time.perf_counter()
     returned = ml_client.jobs.create_or_update(job)
-    while str(getattr(ml_client.jobs.get(returned.name).status, "value", "")) not in ("Completed", "Failed", "Canceled"):
+    while str(getattr(status := ml_client.jobs.get(returned.name).status, "value", status)) not in (
+            "Completed", "Failed", "Canceled"):  # a str, as the SDK returns it (an enum in older local stores)
         time.sleep(0.2)
     elapsed = time.perf_counter() - t
     mlflow.set_tracking_uri(ml_client.store.mlflow_tracking_uri)
