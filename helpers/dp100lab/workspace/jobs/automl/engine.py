@@ -178,6 +178,8 @@ def run(store: Any, plan: Any, cfg: dict, say: Any) -> tuple[str, Optional[dict]
     best = min(rec.rows, key=lambda r: r["loss"])
     model = _best_model(featurizer, automl, X, Xf, task)
     _save_model(store, best["name"], model, X, y)
+    from . import artifacts
+    artifacts.write(_child_dir(store, best["name"]) / "outputs", model)  # model.pkl, conda env, scoring file
     extra = {}
     if cfg.get("enable_model_explainability"):
         extra["feature_importance"] = _explain(store, best["name"], model, valid if valid is not None else df,
