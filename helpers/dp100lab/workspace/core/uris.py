@@ -4,6 +4,7 @@ Forms handled (as documented for azure-ai-ml v2 inputs and assets):
     azureml://datastores/<datastore>/paths/<path>
     azureml://subscriptions/<sub>/resourcegroups/<rg>/workspaces/<ws>/datastores/<datastore>/paths/<path>
     azureml://jobs/<job>/outputs/<output>/paths/<path>        (output "artifacts" = the job's MLflow run artifacts)
+    azureml://jobs/<job>/outputs/artifacts/<path>             (the same, as the AutoML samples write it)
     azureml:<name>:<version>   azureml:<name>@latest   <name>:<version>   (data / model assets)
     [azureml:/]/subscriptions/<sub>/resourceGroups/<rg>/.../workspaces/<ws>/data|models/<name>/versions/<v>
                                                               (an asset's id, as Input(path=data_asset.id) passes it)
@@ -25,6 +26,9 @@ _DATASTORE_RE = re.compile(
     r"workspaces/[^/]+/)?datastores/(?P<ds>[^/]+)(?:/paths(?:/(?P<path>.*))?|/)?$", re.IGNORECASE)
 _JOB_RE = re.compile(r"^azureml://jobs/(?P<job>[^/]+)/outputs/(?P<out>[^/]+)(?:/paths(?:/(?P<path>.*))?|/)?$",
                      re.IGNORECASE)
+# the form Microsoft's AutoML sample registers the best model with (no paths/ segment), as the service takes it
+_JOB_ARTIFACTS_SHORT_RE = re.compile(r"^azureml://jobs/(?P<job>[^/]+)/outputs/artifacts/(?!paths(?:/|$))(?P<path>.+)$",
+                                     re.IGNORECASE)
 _ARM_ASSET_RE = re.compile(
     r"^(?:azureml:)?/{0,2}subscriptions/[^/]+/resource[gG]roups/[^/]+/(?:providers/Microsoft\.MachineLearningServices/)?"
     r"workspaces/[^/]+/(?P<kind>data|models)/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/?$", re.IGNORECASE)
@@ -35,6 +39,15 @@ REMOTE_SCHEMES = ("https://", "http://", "wasbs://", "wasb://", "abfss://", "abf
 def is_asset_id(uri: str) -> bool:
     """An asset's ARM id (data_asset.id, model.id): absolute-looking, yet a reference the SDK passes through."""
     return bool(_ARM_ASSET_RE.match(str(uri)))
+
+
+def parse_asset_id(uri: str) -> tuple[str, str, str]:
+    """('data' | 'model', name, version) of an asset's ARM id."""
+    m = _ARM_ASSET_RE.match(str(uri))
+    if not m:
+        raise invalid(f"'{uri}' is not an asset id. Expected /subscriptions/<sub>/resourceGroups/<rg>/providers/"
+                      f"Microsoft.MachineLearningServices/workspaces/<ws>/models/<name>/versions/<version>.")
+    return ("model" if m.group("kind").lower() == "models" else "data"), m.group("name"), m.group("version")
 
 
 def is_datastore_uri(uri: str) -> bool:
@@ -167,6 +180,9 @@ def resolve_path(client_or_store: Any, uri: Any, *, must_exist: bool = True, kin
     if arm:  # the docs invoke batch endpoints with Input(path=data_asset.id)
         asset_kind = "model" if arm.group("kind").lower() == "models" else "data"
         return resolve_asset_path(store, f"{arm.group('name')}:{arm.group('version')}", kind=asset_kind)
+    short = _JOB_ARTIFACTS_SHORT_RE.match(text)
+    if short:
+        text = f"azureml://jobs/{short.group('job')}/outputs/artifacts/paths/{short.group('path')}"
     m = _DATASTORE_RE.match(text)
     if m:
         path = inside(datastore_folder(store, m.group("ds")), m.group("path") or "", text)

@@ -22,7 +22,7 @@ from .. import _sdk
 from ..core.errors import invalid, note
 from ..core.poller import LocalPoller
 from ..core.specs import arm_id
-from ..core.uris import resolve_path
+from ..core.uris import is_asset_id, parse_asset_id, resolve_path
 from ..monitoring import collection
 from . import http_errors, inference, state
 from .state import DEPLOYMENT_KIND, ENDPOINT_KIND, dep_key
@@ -33,7 +33,10 @@ _AZURE_SCORE = "score.py"  # the file name given to the generated MLflow scoring
 def resolve_model(client: Any, model: Any) -> tuple[Model, Path]:
     """The registered Model and its local files, from 'azureml:name:version', a registered Model, or an inline
     Model(path=...) (registered on the fly, as the SDK uploads and registers it on Azure)."""
-    if isinstance(model, str):
+    if isinstance(model, str) and is_asset_id(model):  # model=registered_model.id, as the AutoML samples pass it
+        _kind, name, version = parse_asset_id(model)
+        entity = client.models.get(name, version=version)
+    elif isinstance(model, str):
         text = model[len("azureml:"):] if model.startswith("azureml:") else model
         name, _, version = text.partition(":")
         if "@" in name:
