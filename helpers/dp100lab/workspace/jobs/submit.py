@@ -96,6 +96,9 @@ def submit(client: Any, job: Any, *, parent: Optional[str] = None, skip_validati
         _discard(store, name, jd, run_id, row_made)
         raise
     try:
+        submitted = getattr(kind, "submitted", None)  # what the service settles at once (a pipeline's reused steps)
+        if submitted is not None:
+            submitted(client, plan)
         pid = runner.launch(store, plan)
     except BaseException as e:
         store.update_job(name, status="Failed", error=json.dumps(

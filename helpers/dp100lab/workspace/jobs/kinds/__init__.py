@@ -6,7 +6,8 @@ Each kind module provides:
     to_job(entity) -> Job                       a deep copy, as the job the SDK would submit (builders turned to jobs)
     prepare(client, job, name, job_dir) -> Prepared   validate and resolve for this machine (jobs/submit.py)
     run(store, plan) -> (status, error|None)    the job's work, inside the detached runner process
-and optionally cancel(store, name) (default: stop the job's script process group).
+and optionally cancel(store, name) (default: stop the job's script process group), and submitted(client, plan),
+called in the submitting process once the job is recorded, before its runner starts (pipeline: reused steps).
 """
 
 from __future__ import annotations

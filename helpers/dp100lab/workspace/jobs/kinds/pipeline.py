@@ -6,33 +6,34 @@ computes and the default datastore checked, local inputs made absolute. In the r
 steps they consume have Completed, at most MAX_CONCURRENT at once; an unchanged step is reused (jobs/pipeline/
 reuse.py); a failed step fails the pipeline. settings.continue_on_step_failure (default True in the current
 pipeline YAML reference) lets steps that do not depend on the failed one run on; False cancels the running steps.
+
+Reuse is settled at submission (submitted()), in the submitting process, which has the SDK and MLflow loaded:
+the steps that are unchanged, in dependency order, are recorded as reused children there, as Azure's service
+decides reuse without starting anything. When every step is settled the runner only closes the pipeline, without
+importing azure.ai.ml or MLflow (seconds of CPU in a fresh process: most of an unchanged re-submission's time).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any, Optional
 
-from azure.ai.ml.entities import CommandComponent, Component, PipelineComponent, PipelineJob
-
-from ... import _sdk
-from ...core import uris
-from ...core.errors import invalid
 from ...core.store import TERMINAL_STATUSES, now
-from .. import prepare as resolve
-from ..pipeline import graph, reuse, steps as build
 from ..recovery import check as check_alive
-from ..submit import Prepared, submit
 
+# The SDK and the submission helpers are imported inside the functions that use them: run() of a pipeline whose
+# steps were all settled at submission needs none of them.
 KIND = "pipeline"
 MAX_CONCURRENT = 2  # steps running at once: the machine has 2 cores (Azure runs as many as computes allow)
 _POLL_S = 0.2
+SETTLED = "settled.json"  # <job>/settled.json: {"steps": [every step], "children": {step: reused child job}}
 
 
-def to_job(entity: Any) -> PipelineJob:
+def to_job(entity: Any) -> Any:
     """A shallow copy: a PipelineJob's nodes cannot be deep-copied (the SDK's InputsAttrDict). Like Azure's
     create_or_update, submission resolves the nodes' components in place; name and settings stay the caller's."""
     job = copy.copy(entity)
@@ -40,7 +41,9 @@ def to_job(entity: Any) -> PipelineJob:
     return job
 
 
-def _component_of(client: Any, node: Any) -> Optional[Component]:
+def _component_of(client: Any, node: Any) -> Optional[Any]:
+    from azure.ai.ml.entities import Component
+
     comp = getattr(node, "_component", None)
     if isinstance(comp, Component):
         return comp
@@ -53,7 +56,15 @@ def _component_of(client: Any, node: Any) -> Optional[Component]:
     return None
 
 
-def prepare(client: Any, job: PipelineJob, name: str, job_dir: Path) -> Prepared:
+def prepare(client: Any, job: Any, name: str, job_dir: Path) -> Any:
+    from azure.ai.ml.entities import Component
+
+    from ... import _sdk
+    from ...core import uris
+    from .. import prepare as resolve
+    from ..pipeline import graph, steps as build
+    from ..submit import Prepared
+
     _sdk.validate_pipeline(job)  # the SDK's own checks, raising as JobOperations.create_or_update does
     for node in (job.jobs or {}).values():  # inline components are registered (anonymously), as on Azure
         comp = getattr(node, "_component", None)
@@ -84,6 +95,9 @@ def _absolute_step_inputs(step: str, node: Any, base: Path) -> None:
     must exist at submission and is recorded absolute: the step runs later, from another folder."""
     from azure.ai.ml import Input
 
+    from ...core import uris
+    from ...core.errors import invalid
+
     for key, value in (getattr(node, "inputs", None) or {}).items():
         data = getattr(value, "_data", value)
         path = getattr(data, "path", None) if isinstance(data, Input) else None
@@ -102,14 +116,16 @@ def _absolute_step_inputs(step: str, node: Any, base: Path) -> None:
 class _Run:
     """The pipeline's steps while it runs (inside the runner process)."""
 
-    def __init__(self, store: Any, plan: Any):
+    def __init__(self, store: Any, plan: Any, client: Any = None):
+        from ... import _sdk
         from ...client import LocalMLClient
+        from ..pipeline import graph, steps as build
 
         self.store, self.plan = store, plan
-        self.client = LocalMLClient(store.root, hold=False, set_mlflow=False)
+        self.client = client or LocalMLClient(store.root, hold=False, set_mlflow=False)
         spec = copy.deepcopy(store.get_job(plan.name)["spec"])
         spec.pop("_local", None)
-        self.pipeline: PipelineJob = _sdk.job_from_rest_dict(spec)
+        self.pipeline = _sdk.job_from_rest_dict(spec)
         jobs = self.pipeline.jobs or {}
         self.components = {s: _component_of(self.client, n) for s, n in jobs.items()}
         self.steps = graph.build(jobs, lambda n: self.components[n.name] if n.name in self.components else None)
@@ -122,6 +138,8 @@ class _Run:
         self.keys: dict[str, str] = {}          # step -> reuse key (command steps)
         self.errors: dict[str, str] = {}
         self.resolver = build.Resolver(self.pipeline, plan.name, self.steps, self.components, self.children)
+        for step, child in _settled(store.job_dir(plan.name)).get("children", {}).items():
+            self.children[step], self.status[step] = child, "Completed"  # reused, recorded at submission
 
     def log(self, text: str) -> None:
         path = Path(self.plan.log)
@@ -130,24 +148,60 @@ class _Run:
             f.write(f"[{now()[11:19]}] {text}\n")
 
     # ---- one step ------------------------------------------------------------------------------------
+    def reusable(self, step: str) -> Optional[tuple]:
+        """(child job, reuse key, earlier job) of an unchanged command step; the key alone (in a tuple with no earlier
+        job) when it can be reused later; None when reuse does not apply (force_rerun, not deterministic, not a
+        command step)."""
+        from azure.ai.ml.entities import CommandComponent
+
+        from ... import _sdk
+        from ..pipeline import reuse, steps as build
+
+        node, comp = self.steps[step].node, self.components[step]
+        if not (isinstance(comp, CommandComponent) and getattr(node, "type", "") == "command"):
+            return None
+        child = build.command_child(step, node, comp, self.resolver)
+        if self.force_rerun or comp.is_deterministic is False:
+            return child, None, None
+        key = reuse.key(self.store, str(comp.id), _sdk.entity_to_dict(comp), self.resolver.inputs(node),
+                        self.resolver.outputs(step, node))
+        return child, key, reuse.find(self.store, key)
+
+    def settle(self) -> None:
+        """At submission: record every step that is unchanged and whose inputs come from settled steps as reused,
+        in dependency order; <job>/settled.json tells the runner which. The rest is the runner's."""
+        from ..pipeline import graph
+
+        order = graph.order(self.steps)
+        _write_settled(self.store.job_dir(self.plan.name), order, {})
+        for step in order:
+            if not self.ready(step):
+                continue
+            found = self.reusable(step)
+            if not found or not found[2]:
+                continue
+            child, key, earlier = found
+            self.reused(step, child, earlier, key)
+            _write_settled(self.store.job_dir(self.plan.name), order, dict(self.children))
+
     def launch(self, step: str) -> None:
+        from ..pipeline import steps as build
+        from ..submit import submit
+
         node, comp = self.steps[step].node, self.components[step]
         try:
-            if isinstance(comp, CommandComponent) and getattr(node, "type", "") == "command":
-                child = build.command_child(step, node, comp, self.resolver)
-                if not self.force_rerun and comp.is_deterministic is not False:
-                    key = reuse.key(self.store, str(comp.id), _sdk.entity_to_dict(comp),
-                                    self.resolver.inputs(node), self.resolver.outputs(step, node))
+            found = self.reusable(step)
+            if found is not None:
+                child, key, earlier = found
+                if key is not None:
                     self.keys[step] = key
-                    earlier = reuse.find(self.store, key)
                     if earlier:
                         self.reused(step, child, earlier, key)
                         return
                     child.properties = {**(child.properties or {}), "dp100lab.reusekey": key}
-                name = submit(self.client, child, parent=self.plan.name)
             else:
                 child = build.node_child(step, node, comp, self.resolver)
-                name = submit(self.client, child, parent=self.plan.name)
+            name = submit(self.client, child, parent=self.plan.name)
         except Exception as e:  # the step could not start: it failed, with the reason
             self.status[step] = "Failed"
             self.errors[step] = f"{type(e).__name__}: {e}"
@@ -158,6 +212,8 @@ class _Run:
         self.log(f"step {step}: started as job {name}")
 
     def reused(self, step: str, child: Any, earlier: str, key: str) -> None:
+        from ..pipeline import graph, reuse
+
         name = reuse.record_reused(self.client, child, self.plan.name, earlier, key)
         self.children[step] = name
         self.status[step] = "Completed"
@@ -172,6 +228,8 @@ class _Run:
         self.log(f"step {step}: reused job {earlier} (unchanged), recorded as job {name}")
 
     def poll(self, step: str) -> None:
+        from ..pipeline import reuse
+
         row = check_alive(self.store, self.store.get_job(self.children[step]))
         if row is None or row["status"] not in TERMINAL_STATUSES:
             return
@@ -196,6 +254,8 @@ class _Run:
                 self.client.jobs.begin_cancel(self.children[step])
 
     def run(self) -> tuple[str, Optional[dict]]:
+        from ..pipeline import graph
+
         order = graph.order(self.steps)
         self.log(f"pipeline {self.plan.name}: {len(order)} steps, at most {MAX_CONCURRENT} at once"
                  + (", force_rerun" if self.force_rerun else ""))
@@ -240,12 +300,39 @@ class _Run:
               "submit the pipeline again (unchanged steps are reused).")}
 
 
-def run(store: Any, plan: Any) -> tuple[str, Optional[dict]]:
-    import threading
+def _settled(job_dir: Path) -> dict:
+    try:
+        return json.loads((job_dir / SETTLED).read_text())
+    except (OSError, ValueError):
+        return {}
 
-    # the runner warms MLflow's import in a thread; this kind uses MLflow in-process at once (child runs), and two
-    # threads importing mlflow together can see it half-initialised: let that import finish first
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and thread.daemon:
-            thread.join(timeout=120)
+
+def _write_settled(job_dir: Path, steps: list, children: dict) -> None:
+    tmp = job_dir / (SETTLED + ".tmp")
+    tmp.write_text(json.dumps({"steps": list(steps), "children": children}))
+    os.replace(tmp, job_dir / SETTLED)  # the runner never reads half of it
+
+
+def submitted(client: Any, plan: Any) -> None:
+    """After the pipeline is recorded, before its runner starts: settle the reused steps (see the module doc). A
+    step that cannot be settled here (or any error) is left to the runner, which decides it the same way."""
+    try:
+        _Run(client.store, plan, client=client).settle()
+    except Exception as e:  # settling is an optimisation; the runner decides what is not settled
+        Path(plan.log).parent.mkdir(parents=True, exist_ok=True)
+        with open(plan.log, "a") as f:
+            f.write(f"[{now()[11:19]}] reuse not settled at submission ({type(e).__name__}: {e}); the runner "
+                    f"decides it\n")
+
+
+def run(store: Any, plan: Any) -> tuple[str, Optional[dict]]:
+    settled = _settled(store.job_dir(plan.name))
+    steps, children = settled.get("steps"), settled.get("children", {})
+    if steps and set(steps) <= set(children):  # every step reused at submission: nothing to run
+        if store.get_job(plan.name)["status"] == "CancelRequested":
+            return "Canceled", None
+        with open(plan.log, "a") as f:
+            f.write(f"[{now()[11:19]}] pipeline {plan.name}: all {len(steps)} steps reused (unchanged), "
+                    f"nothing to run\n")
+        return "Completed", None
     return _Run(store, plan).run()
