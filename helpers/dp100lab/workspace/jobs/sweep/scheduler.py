@@ -129,7 +129,8 @@ class Scheduler:
             if t["status"] in TERMINAL_STATUSES:
                 continue
             row = recovery.check(self.store, self.store.get_job(name))
-            t["history"] = self._history(name)
+            if self.policy:  # only a policy reads unfinished trials' metrics: without one, no query per poll
+                t["history"] = self._history(name)
             if self.policy and t["stopped"] is None and row["status"] == "Running":
                 self._apply_policy(name, t)
             if row["status"] in TERMINAL_STATUSES:
