@@ -47,7 +47,8 @@ def main(args):
     mlflow.log_param("test_size", args.test_size)
 
     print(f"Training a logistic regression model with regularization rate {args.reg_rate}")
-    model = LogisticRegression(C=1 / args.reg_rate, solver="liblinear").fit(X_train, y_train)
+    # liblinear shuffles the data: seeded, so a rerun logs the same metrics
+    model = LogisticRegression(C=1 / args.reg_rate, solver="liblinear", random_state=0).fit(X_train, y_train)
 
     y_hat = model.predict(X_test)
     y_scores = model.predict_proba(X_test)[:, 1]
