@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 INIT_TIMEOUT_S = 600.0  # init() loads the model once per process; it is not bound by the mini-batch timeout
+_DONE = None  # put on the queue once per worker when nothing is left (or the pool stops)
+IDLE_POLL_S = 0.2  # an idle worker's wait for a task (a retry can still arrive), before it checks again
 
 
 class Worker:
@@ -81,6 +83,9 @@ def run_pool(tasks: list[dict], *, workers: int, argv: Callable[[int], list[str]
             remaining[0] -= 1
             if not on_result(task, answer, err):
                 stop.set()
+            if remaining[0] <= 0 or stop.is_set():  # wake every idle worker now, not at its next poll
+                for _ in range(workers):
+                    todo.put(_DONE)
 
     def _loop(index: int) -> None:
         w = Worker(index, argv(index), env, cwd)
@@ -97,12 +102,15 @@ def run_pool(tasks: list[dict], *, workers: int, argv: Callable[[int], list[str]
                         return
                     continue
             try:
-                task, attempt = todo.get(timeout=0.2)
+                item = todo.get(timeout=IDLE_POLL_S)
             except queue.Empty:
                 with lock:
                     if remaining[0] <= 0:
                         break
                 continue
+            if item is _DONE:
+                break
+            task, attempt = item
             started = time.monotonic()
             w.proc.stdin.write(json.dumps(task) + "\n")
             w.proc.stdin.flush()
