@@ -113,6 +113,10 @@ def test_workspace_compute_datastores_data_environments(ran):
     assert _value(text, "active versions") == "['2']" and _value(text, "after restore") == "['1', '2']"
     assert {"ubuntu-openmpi", "diabetes-train-env", "diabetes-docker-env"} <= set(store.names("environment"))
     assert _value(text, "curated").startswith("AzureML-sklearn-1.0-ubuntu20.04-py38-cpu")
+    # no name: one container per asset, version None and latest_version the newest, as Azure lists them
+    assert "container: diabetes-patients latest 2 | version field: None" in text
+    # Input(path=<asset id>) reaches the script as the asset's file
+    assert _value(text, "count job") == "Completed" and int(_value(text, "rows read")) > 0
 
 
 def test_command_job_with_mlflow_and_model_registration(ran):
@@ -167,7 +171,8 @@ def test_managed_online_endpoint(ran):
     from dp100lab.workspace.core import servers
 
     nb, text, store = ran("06_online_endpoint.ipynb")
-    for who in ("blue", "green", "endpoint"):
+    assert _value(text, "local deployment") == "Succeeded"  # local=True, model=registered.id
+    for who in ("local", "blue", "green", "endpoint"):
         answer = literal_eval(_value(text, f"{who} answered"))
         assert len(answer) == 2 and all(0.0 <= p <= 1.0 for p in answer), (who, answer)
     assert _value(text, "traffic") == "{'green': 100}"  # blue deleted after the switch
