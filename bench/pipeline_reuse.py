@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -20,6 +19,9 @@ import time
 from contextlib import redirect_stdout
 from io import StringIO
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import machine  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "pipeline_reuse.json"
 PREP = textwrap.dedent("""
@@ -98,6 +100,8 @@ def main() -> int:
 
     from dp100lab.workspace.client import LocalMLClient
 
+    capacity = machine.parallel_capacity()
+    load_before = [round(x, 2) for x in os.getloadavg()]
     with redirect_stdout(StringIO()):
         ml_client = LocalMLClient(work / "home", hold=False)
         prep, train = load_component(source="prep.yml"), load_component(source="train.yml")
@@ -120,8 +124,8 @@ def main() -> int:
         "unchanged_resubmit_reused_steps": [r for _, r in again],
         "ratio_resubmit_to_first": round(statistics.median(again_s) / first, 3),
         "target_ratio_at_most": 0.2,
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "load_1min": round(os.getloadavg()[0], 1)},
+        "machine": {**machine.describe(capacity), "load_average_before": load_before},
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")

@@ -11,12 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import tempfile
 import textwrap
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import machine  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sweep_concurrency.json"
 SCRIPT = textwrap.dedent("""
@@ -60,19 +62,21 @@ def main(argv: list[str] | None = None) -> dict:
     os.chdir(work)
     from dp100lab.workspace.client import LocalMLClient
 
+    capacity = machine.parallel_capacity()
+    load_before = [round(x, 2) for x in os.getloadavg()]
     ml_client = LocalMLClient(work / "home", hold=False)
     sequential, best_seq = one_sweep(ml_client, args.trials, 1)
     concurrent, best_con = one_sweep(ml_client, args.trials, 2)
     result = {"benchmark": "sweep_concurrency", "trials": args.trials, "sequential_s": round(sequential, 2),
               "concurrent_2_s": round(concurrent, 2), "ratio_concurrent_to_sequential": round(concurrent / sequential, 3),
               "target_ratio": 0.6, "same_best_trial_index": best_seq.rsplit("_", 1)[1] == best_con.rsplit("_", 1)[1],
-              "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.system(),
-                          "load_average_1m": round(os.getloadavg()[0], 2)},
+              "machine": {**machine.describe(capacity), "load_average_before": load_before},
               "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(f"sweep of {args.trials} trials: sequential {sequential:.1f} s, 2 concurrent {concurrent:.1f} s, "
-          f"ratio {concurrent / sequential:.2f} (target <= 0.6)")
+          f"ratio {concurrent / sequential:.2f} (target <= 0.6); machine parallel capacity {capacity} before, "
+          f"{result['machine']['parallel_capacity_after']} after (0.5 = a free second core)")
     return result
 
 
