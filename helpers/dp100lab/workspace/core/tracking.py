@@ -21,7 +21,7 @@ DEFAULT_STUDIO_PORT = 5000
 ARTIFACT_ROOT_ENV = "_MLFLOW_SERVER_ARTIFACT_ROOT"  # mlflow 3.17: default artifact root of a sqlite store
 # MLflow run status for each terminal Azure job status
 RUN_STATUS = {"Completed": "FINISHED", "Failed": "FAILED", "Canceled": "KILLED", "NotResponding": "FAILED"}
-_ready: set[str] = set()  # tracking URIs initialised in this process
+_ready: dict[str, tuple] = {}  # tracking URI -> (its SqlAlchemyStore, the db file identity) in this process
 
 
 def quiet_mlflow_logs() -> None:
@@ -52,8 +52,9 @@ def tracking_store(store: Any) -> Any:
 
     quiet_mlflow_logs()
     uri = store.mlflow_tracking_uri
-    if uri in _ready:
-        return SqlAlchemyStore(uri, store.mlartifacts_dir.as_uri())
+    cached = _ready.get(uri)  # one store per db file, as MLflow caches its own: a new one re-verifies the schema
+    if cached and cached[1] == _identity(store.mlflow_db):  # (~50 ms); a file removed or replaced is set up anew
+        return cached[0]
     if not store.root.is_dir():
         from .health import store_gone
         raise store_gone(store.root, store.mlflow_db)
@@ -69,8 +70,16 @@ def tracking_store(store: Any) -> Any:
             if engine is not None:
                 engine.dispose()
         sql = SqlAlchemyStore(uri, store.mlartifacts_dir.as_uri())
-    _ready.add(uri)
+    _ready[uri] = (sql, _identity(store.mlflow_db))
     return sql
+
+
+def _identity(path: Path) -> Optional[tuple]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def client(store: Any) -> Any:
