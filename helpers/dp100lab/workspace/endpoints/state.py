@@ -1,7 +1,7 @@
 """What runs for an online endpoint: its router process and the config it reads, rebuilt from the store.
 
-`sync(store, name)` writes the router's view (auth, secrets, traffic, mirror, each deployment's port, state and
-request settings); `ensure_router` starts the router or restarts a dead one (on its old port when that is free, so
+`sync(store, name)` writes the router's view (auth, secrets, traffic, mirror, each deployment's port, the Unix socket
+its server also listens on when there is one, state and request settings); `ensure_router` starts the router or restarts a dead one (on its old port when that is free, so
 the scoring URI stays); `ensure_deployments` restarts deployment servers that died. Both run on every use, so a
 kernel restart or a killed process is repaired (or reported) the next time the endpoint is touched.
 """
@@ -15,7 +15,7 @@ from ..core import servers
 from ..core.errors import note
 from ..core.processes import spawn_detached
 from ..monitoring import collection
-from . import inference, keys, routing
+from . import inference, keys, routing, serve
 
 ENDPOINT_KIND = "online_endpoint"
 DEPLOYMENT_KIND = "online_deployment"
@@ -48,6 +48,10 @@ def sync(store: Any, endpoint: str) -> None:
         deps[ds["name"]] = {"port": srv.port if srv else None, "state": local.get("state", "Creating"),
                             "timeout_ms": int(rs.get("request_timeout_ms") or 5000),
                             "max_pending": 2 * int(rs.get("max_concurrent_requests_per_instance") or 1) * count}
+        # the router forwards over the socket (cheaper than a TCP connection each time) when the server bound one
+        unix = serve.serving_socket(inference.deployment_dir(store, endpoint, ds["name"])) if srv and srv.alive else None
+        if unix:
+            deps[ds["name"]]["unix"] = unix
     routing.write_config(store, endpoint, {
         "name": endpoint, "auth_mode": auth, "secrets": keys.valid_secrets(store, endpoint, auth),
         "traffic": {k: int(v) for k, v in (spec.get("traffic") or {}).items()},
