@@ -8,6 +8,10 @@ azureml-inference-server-http, sequentially (one client) and with CONCURRENCY cl
 added p50 <= 2 ms); (3) CPU milliseconds per request of the router, the inference server and the client, read from
 /proc, which the other engineers' load on the shared cores disturbs far less than wall time.
 
+The router reaches the deployment over the Unix socket its server binds (router.json "unix"; "hop" in the results
+says which one was used). A second router process, given the same router.json without that path, goes over TCP, and
+its rounds are interleaved with the others, so the gain of the socket is measured in the same run ("router_tcp_*").
+
 Fair by construction: the same client code (a new connection per request, as `requests.post` makes; the inference
 server's gunicorn sync worker closes every connection anyway), the same payload and concurrency, rounds interleaved
 so load from other processes hits both paths alike. A stdlib scoring script keeps the model's own time out of the
@@ -17,6 +21,7 @@ import http.client
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -85,13 +90,32 @@ def _cpu_per_request(port, body, headers, n, router_pids, server_pids):
     return [round((a - b) / n * 1000, 3) for a, b in zip(after, before)]
 
 
+def _tcp_router(root, cfg):
+    """A second router for the same endpoint and deployment whose router.json has no Unix path: the TCP hop."""
+    from dp100lab.workspace.core import servers
+    from dp100lab.workspace.core.processes import package_env
+
+    folder = root / "tcp-router" / "endpoints" / cfg["name"]
+    folder.mkdir(parents=True)
+    cfg = json.loads(json.dumps(cfg))
+    for dep in cfg["deployments"].values():
+        dep.pop("unix", None)
+    (folder / "router.json").write_text(json.dumps(cfg))
+    port = servers.free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "dp100lab.workspace.endpoints.router", str(root / "tcp-router"),
+                             cfg["name"], str(port)], env=package_env(), stdout=subprocess.DEVNULL)
+    if not servers.wait_listening(port, 15, alive=lambda: proc.poll() is None):
+        raise OSError("the TCP comparison router did not start")
+    return proc, port
+
+
 def main(n: int = 600, clients: int = 4) -> dict:
     from azure.ai.ml.entities import (CodeConfiguration, Environment, ManagedOnlineDeployment,
                                       ManagedOnlineEndpoint, Model, OnlineRequestSettings)
 
     from dp100lab.workspace.client import LocalMLClient
     from dp100lab.workspace.core import servers
-    from dp100lab.workspace.endpoints import inference, state
+    from dp100lab.workspace.endpoints import inference, routing, state
 
     root = Path(tempfile.mkdtemp(prefix="bench-endpoint-"))
     (root / "m").mkdir()
@@ -102,6 +126,7 @@ def main(n: int = 600, clients: int = 4) -> dict:
         " 'm', 'w.json')))['w']\ndef run(raw):\n    return [sum(a*b for a, b in zip(r, w)) for r in json.loads(raw)['data']]\n")
     ml_client = LocalMLClient(root / "home", hold=False, set_mlflow=False)
     load_before = os.getloadavg()
+    tcp_proc = None
     try:
         model = ml_client.models.create_or_update(Model(name="bench-model", path=str(root / "m")))
         ep = ml_client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="bench-ep")).result()
@@ -122,23 +147,31 @@ def main(n: int = 600, clients: int = 4) -> dict:
         body = json.dumps({"data": [[1, 2], [3, 4]]})
         plain = {"Content-Type": "application/json"}
         keyed = {**plain, "Authorization": f"Bearer {key}"}
+        cfg = json.loads(routing.config_path(ml_client.store, "bench-ep").read_text())
+        hop = "unix" if cfg["deployments"]["blue"].get("unix") else "tcp"
+        tcp_proc, tcp_port = _tcp_router(root, cfg)
         t1 = time.perf_counter()
         _timed(router_port, body, keyed, 1)
         first_answer = time.perf_counter() - t1
         _timed(server.port, body, plain, 30)  # warm both paths
         _timed(router_port, body, keyed, 30)
-        res = {"requests_per_path_and_mode": 3 * (n // 3), "concurrent_clients": clients,
+        _timed(tcp_port, body, keyed, 30)
+        res = {"requests_per_path_and_mode": 3 * (n // 3), "concurrent_clients": clients, "hop": hop,
                "deployment_create_s": round(created, 2), "first_200_after_result_s": round(first_answer, 3)}
         for mode, k in (("sequential", 1), ("concurrent", clients)):
-            direct, routed = [], []
-            for _ in range(3):  # interleaved rounds, so load from other processes hits both paths alike
+            direct, routed, tcp = [], [], []
+            for _ in range(3):  # interleaved rounds, so load from other processes hits every path alike
                 direct.append(_timed(server.port, body, plain, n // 3, k))
                 routed.append(_timed(router_port, body, keyed, n // 3, k))
+                tcp.append(_timed(tcp_port, body, keyed, n // 3, k))
             d_rps, r_rps = statistics.median(r for r, _ in direct), statistics.median(r for r, _ in routed)
             d_p50, r_p50 = statistics.median(p for _, p in direct), statistics.median(p for _, p in routed)
             res[mode] = {"direct_rps": round(d_rps, 1), "router_rps": round(r_rps, 1),
                          "throughput_ratio": round(r_rps / d_rps, 3), "direct_p50_ms": round(d_p50, 2),
                          "router_p50_ms": round(r_p50, 2), "added_p50_ms": round(r_p50 - d_p50, 2)}
+            t_rps, t_p50 = statistics.median(r for r, _ in tcp), statistics.median(p for _, p in tcp)
+            res[mode].update(router_tcp_rps=round(t_rps, 1), router_tcp_throughput_ratio=round(t_rps / d_rps, 3),
+                             router_tcp_added_p50_ms=round(t_p50 - d_p50, 2))
         server_pids, router_pids = _family(server.pid), {router.pid}
         direct_cpu = _cpu_per_request(server.port, body, plain, n, router_pids, server_pids)
         routed_cpu = _cpu_per_request(router_port, body, keyed, n, router_pids, server_pids)
@@ -150,6 +183,9 @@ def main(n: int = 600, clients: int = 4) -> dict:
                           "load_average_1m_after": round(os.getloadavg()[0], 2),
                           "uptime": os.popen("uptime").read().strip()}
     finally:
+        if tcp_proc is not None:
+            tcp_proc.kill()
+            tcp_proc.wait()
         servers.stop_all(ml_client.store)
     out = Path(os.environ.get("BENCH_OUT") or Path(__file__).parent / "results" / "endpoint_router.json")
     out.write_text(json.dumps(res, indent=1) + "\n")
