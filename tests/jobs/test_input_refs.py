@@ -61,3 +61,18 @@ def test_an_input_without_a_path_is_refused_naming_the_input(ml_client, src):
     with pytest.raises(ValidationException, match=r"Job input 'datastore' has no path.*path can't be empty"):
         ml_client.jobs.create_or_update(job)
     assert list(ml_client.jobs.list()) == []
+
+
+def test_interactive_services_are_kept_on_the_job_and_said_in_one_line(ml_client, src, capsys):
+    # Microsoft's command-job samples add JupyterLab and VS Code services; Azure keeps them on the job
+    from azure.ai.ml.entities import JobService
+    job = command(code=src("print('ok')"), command="python train.py", environment="AzureML-sklearn-1.5@latest",
+                  services={"Jupyterlab endpoint": JobService(type="jupyter_lab"),
+                            "Vscode endpoint": JobService(type="vs_code")})
+    returned = ml_client.jobs.create_or_update(job)
+    said = capsys.readouterr().out
+    assert "'Jupyterlab endpoint' (jupyter_lab)" in said and "opens none" in said
+    ml_client.jobs.stream(returned.name)
+    services = ml_client.jobs.get(returned.name).services
+    assert {"Jupyterlab endpoint", "Vscode endpoint", "Studio"} <= set(services)
+    assert services["Vscode endpoint"].type == "vs_code"

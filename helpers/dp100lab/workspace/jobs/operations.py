@@ -59,7 +59,8 @@ class JobOperations:
         spec["properties"]["status"] = row["status"]
         if local.get("experiment_id") and row.get("run_id"):
             url = tracking.studio_url(local["experiment_id"], row["run_id"], self._store)
-            spec["properties"]["services"] = {"Studio": {"endpoint": url, "jobServiceType": "Studio"}}
+            services = spec["properties"].get("services") or {}  # the job's own (JupyterLab, VS Code...) are kept
+            spec["properties"]["services"] = {**services, "Studio": {"endpoint": url, "jobServiceType": "Studio"}}
         spec["systemData"] = {"createdBy": local.get("created_by", "local user"), "createdByType": "User",
                               "createdAt": row["created_at"], "lastModifiedAt": row["updated_at"]}
         return _sdk.job_from_rest_dict(spec)

@@ -106,6 +106,12 @@ def note_unenforced(job: Any) -> None:
     if limits is not None and getattr(limits, "timeout", None):
         note(f"limits.timeout={limits.timeout}s is recorded; on Azure the job would be stopped after it, here it "
              f"runs to the end (cancel with ml_client.jobs.begin_cancel).")
+    services = {k: getattr(v, "type", None) for k, v in (getattr(job, "services", None) or {}).items()}
+    services = {k: t for k, t in services.items() if t and str(t).lower() != "studio"}
+    if services:
+        listed = ", ".join(f"'{k}' ({t})" for k, t in services.items())
+        note(f"services {listed} are recorded; on Azure they open into the job's container on its compute cluster "
+             f"while it runs (how-to-interactive-jobs); here the job is a local process and opens none.")
     resources = getattr(job, "resources", None)
     count = getattr(resources, "instance_count", None) if resources is not None else None
     if (count and count > 1) or getattr(job, "distribution", None) is not None:
