@@ -60,6 +60,8 @@ def test_a_deleted_run_or_another_schema_is_left_to_mlflow(ml_client, src, wait_
         mlflow_db = tmp_path / "empty.db"  # no MLflow tables at all
     assert finalize.terminate(NoMlflowDb(), plan.run_id, "Completed") is False
     assert finalize.upload(NoMlflowDb(), plan) is False
+    plan.artifact_uri = "mlflow-artifacts:/1/abc/artifacts"  # not a local folder: MLflow's repository uploads it
+    assert finalize.upload(ml_client.store, plan) is False
 
 
 def test_artifact_uri_with_a_space_is_decoded_like_mlflow():

@@ -54,6 +54,8 @@ def _copy_file(src: Path, dest_dir: Path) -> None:
 
 def upload(store: Any, plan: Any) -> bool:
     """./outputs, ./logs, the user log and the run's logged models into the run's artifacts. False: use MLflow."""
+    if not str(plan.artifact_uri).startswith("file:"):  # only a local artifact folder is a plain copy
+        return False
     run_dir = local_path(plan.artifact_uri)
     try:
         with closing(_connect(store)) as conn:

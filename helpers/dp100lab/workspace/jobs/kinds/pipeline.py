@@ -149,9 +149,9 @@ class _Run:
 
     # ---- one step ------------------------------------------------------------------------------------
     def reusable(self, step: str) -> Optional[tuple]:
-        """(child job, reuse key, earlier job) of an unchanged command step; the key alone (in a tuple with no earlier
-        job) when it can be reused later; None when reuse does not apply (force_rerun, not deterministic, not a
-        command step)."""
+        """(child job, reuse key, earlier job) of a command step: key and earlier job are None under force_rerun or
+        is_deterministic=False, the earlier job is None when no identical step Completed before. None for a step
+        that is not a command step (a sweep or AutoML node, a nested pipeline: never reused)."""
         from azure.ai.ml.entities import CommandComponent
 
         from ... import _sdk
@@ -172,6 +172,8 @@ class _Run:
         in dependency order; <job>/settled.json tells the runner which. The rest is the runner's."""
         from ..pipeline import graph
 
+        if self.force_rerun:
+            return
         order = graph.order(self.steps)
         _write_settled(self.store.job_dir(self.plan.name), order, {})
         for step in order:
