@@ -20,6 +20,7 @@ comparison (the worst case for the router's share). Writes bench/results/endpoin
 import http.client
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -187,6 +188,7 @@ def main(n: int = 600, clients: int = 4) -> dict:
             tcp_proc.kill()
             tcp_proc.wait()
         servers.stop_all(ml_client.store)
+        shutil.rmtree(root, ignore_errors=True)  # the throwaway store and model (its sockets went with the servers)
     out = Path(os.environ.get("BENCH_OUT") or Path(__file__).parent / "results" / "endpoint_router.json")
     out.write_text(json.dumps(res, indent=1) + "\n")
     print(json.dumps(res, indent=1))
