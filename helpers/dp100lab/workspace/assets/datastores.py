@@ -73,7 +73,9 @@ def _check(ds: Datastore) -> None:
     field = "store_name" if isinstance(ds, AzureDataLakeGen1Datastore) else "account_name"
     if account is not None and not _ACCOUNT_RE.match(str(account)):
         shown = str(account)
-        guess = re.sub(r"^[a-z]+://", "", shown.lower()).split(".")[0]
+        # the suggested fix must itself be valid: lowercase letters and digits only, at most 24 of them
+        guess = re.sub(r"[^a-z0-9]", "", re.sub(r"^[a-z]+://", "", shown.lower()).split(".")[0])[:24]
+        guess = guess if len(guess) >= 3 else ""
         raise invalid(f"{field} '{shown}' is not a storage account name: it must be 3-24 lowercase letters and "
                       f"digits, without https:// or .blob.core.windows.net (for example {field}='{guess or 'stdp100'}'"
                       f").", kind=KIND)
