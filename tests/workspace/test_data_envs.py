@@ -72,9 +72,13 @@ def test_uri_folder_and_datastore_uri(ml_client, csv):
     assert (local_path(ml_client, folder) / "diabetes.csv").is_file()
     by_uri = ml_client.data.create_or_update(Data(name="by-uri", path=folder.path, type=AssetTypes.URI_FOLDER))
     assert by_uri.path == folder.path  # an azureml:// path is registered as is
-    with pytest.raises(ValidationException, match="does not exist"):
-        ml_client.data.create_or_update(Data(name="x", type=AssetTypes.URI_FILE,
-                                             path="azureml://datastores/workspaceblobstore/paths/nope.csv"))
+    # a datastore path with nothing there yet is registered, as Azure registers it (the Learn data lab relies on it)
+    empty = ml_client.data.create_or_update(Data(name="later", type=AssetTypes.URI_FOLDER,
+                                                 path="azureml://datastores/workspaceblobstore/paths/not-yet/"))
+    assert empty.path == "azureml://datastores/workspaceblobstore/paths/not-yet/"
+    with pytest.raises(ResourceNotFoundError, match="no_such_job"):  # a job that does not exist is refused
+        ml_client.data.create_or_update(Data(name="x", type=AssetTypes.URI_FOLDER,
+                                             path="azureml://jobs/no_such_job/outputs/model_output"))
 
 
 def test_mltable_is_validated_with_mltable(ml_client, tmp_path, csv):

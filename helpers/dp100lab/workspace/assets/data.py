@@ -100,11 +100,15 @@ class DataOperations(VersionedAssetOperations):
             final_path = text
         elif text.startswith("azureml://"):
             local = resolve_path(self._client, text, must_exist=False)
-            if not local.exists():
+            if not local.exists() and is_datastore_uri(text) and data.type != AssetTypes.MLTABLE:
+                # Azure registers a datastore path that does not exist yet (a job output may fill it later)
+                note(f"'{text}' holds nothing yet; the asset is registered and reads whatever lands at {local}.")
+            elif not local.exists():
                 raise invalid(f"'{text}' resolves to {local}, which does not exist. Put the files there first (e.g. "
                               f"a job output), or register the local path instead.", kind=KIND,
                               error_type=ValidationErrorType.FILE_OR_FOLDER_NOT_FOUND)
-            self._check_local(data, local)
+            if local.exists():
+                self._check_local(data, local)
             final_path = text
         else:
             local = strip_file_scheme(text).expanduser()
