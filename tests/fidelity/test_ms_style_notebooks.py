@@ -40,12 +40,16 @@ def _stage(tmp: Path) -> Path:
 
 
 def _text(nb) -> str:
-    """Everything the notebook printed (stream output and text/plain results), in cell order."""
+    """Everything the notebook printed (stream output and text/plain results), in cell order. A cell's stdout is
+    joined without separators: ipykernel flushes on a timer, so one print can arrive as two stream outputs split
+    mid-line (CI once got 'latest version:' and ' 2 | ...' apart), and stderr notes may come in between."""
     parts = []
     for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            parts.append(out.get("text", "") if out.get("output_type") == "stream"
-                         else out.get("data", {}).get("text/plain", ""))
+        outputs = cell.get("outputs", [])
+        for name in ("stdout", "stderr"):
+            parts.append("".join(o.get("text", "") for o in outputs
+                                 if o.get("output_type") == "stream" and o.get("name") == name))
+        parts += [o.get("data", {}).get("text/plain", "") for o in outputs if o.get("output_type") != "stream"]
     return "\n".join(parts)
 
 
