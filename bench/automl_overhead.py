@@ -16,10 +16,12 @@ import platform
 import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import machine  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results" / "automl_overhead.json"
@@ -70,29 +72,29 @@ def main(argv: list[str] | None = None) -> dict:
                     help="trial cap; the default is high enough that the time budget decides (the same budget both ways)")
     ap.add_argument("--budget", type=float, default=60.0, help="seconds (the job takes whole minutes)")
     args = ap.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="bench-automl-"))
-    os.environ["DP100LAB_HOME"] = str(work / "home")
-    table = str(work / "diabetes-mltable")
-    shutil.copytree(ROOT / "datasets" / "diabetes-mltable", table)
-    os.chdir(work)
-    from dp100lab.workspace.client import LocalMLClient
+    with machine.scratch("bench-automl-") as work:
+        os.environ["DP100LAB_HOME"] = str(work / "home")
+        table = str(work / "diabetes-mltable")
+        shutil.copytree(ROOT / "datasets" / "diabetes-mltable", table)
+        os.chdir(work)
+        from dp100lab.workspace.client import LocalMLClient
 
-    ml_client = LocalMLClient(work / "home", hold=False)
-    d_time, d_best = direct(table, args.budget, args.trials)
-    j_time, j_best = as_job(ml_client, table, args.budget, args.trials)
-    result = {"benchmark": "automl_overhead", "trials": args.trials, "time_budget_s": args.budget,
-              "direct_flaml_s": round(d_time, 2), "automl_job_s": round(j_time, 2),
-              "ratio_job_to_direct": round(j_time / d_time, 3), "target_ratio": 1.3,
-              "best_auc_direct": round(d_best, 4), "best_auc_job": round(j_best, 4),
-              "best_score_gap": round(abs(d_best - j_best), 4), "target_gap": 0.01,
-              "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.system(),
-                          "load_average_1m": round(os.getloadavg()[0], 2)},
-              "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"AutoML job {j_time:.1f} s vs FLAML direct {d_time:.1f} s: ratio {j_time / d_time:.2f} (target <= 1.3); "
-          f"best AUC {j_best:.4f} vs {d_best:.4f} (gap {abs(d_best - j_best):.4f}, target <= 0.01)")
-    return result
+        ml_client = LocalMLClient(work / "home", hold=False)
+        d_time, d_best = direct(table, args.budget, args.trials)
+        j_time, j_best = as_job(ml_client, table, args.budget, args.trials)
+        result = {"benchmark": "automl_overhead", "trials": args.trials, "time_budget_s": args.budget,
+                  "direct_flaml_s": round(d_time, 2), "automl_job_s": round(j_time, 2),
+                  "ratio_job_to_direct": round(j_time / d_time, 3), "target_ratio": 1.3,
+                  "best_auc_direct": round(d_best, 4), "best_auc_job": round(j_best, 4),
+                  "best_score_gap": round(abs(d_best - j_best), 4), "target_gap": 0.01,
+                  "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.system(),
+                              "load_average_1m": round(os.getloadavg()[0], 2)},
+                  "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"AutoML job {j_time:.1f} s vs FLAML direct {d_time:.1f} s: ratio {j_time / d_time:.2f} (target <= 1.3); "
+              f"best AUC {j_best:.4f} vs {d_best:.4f} (gap {abs(d_best - j_best):.4f}, target <= 0.01)")
+        return result
 
 
 if __name__ == "__main__":

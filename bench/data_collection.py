@@ -11,9 +11,11 @@ background thread). Writes bench/results/data_collection.json.
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import machine  # noqa: E402
 
 SCORE = '''
 import json, logging, os
@@ -55,16 +57,14 @@ def main(n: int = 300) -> dict:
                                       ManagedOnlineDeployment, ManagedOnlineEndpoint, Model)
 
     from dp100lab.workspace.client import LocalMLClient
-    from dp100lab.workspace.core import servers
     from dp100lab.workspace.monitoring import collection
 
-    root = Path(tempfile.mkdtemp(prefix="bench-mdc-"))
-    (root / "m").mkdir()
-    (root / "m" / "note.txt").write_text("the script needs no weights")
-    (root / "src").mkdir()
-    (root / "src" / "score.py").write_text(SCORE)
-    ml_client = LocalMLClient(root / "home", hold=False, set_mlflow=False)
-    try:
+    with machine.scratch("bench-mdc-") as root:
+        (root / "m").mkdir()
+        (root / "m" / "note.txt").write_text("the script needs no weights")
+        (root / "src").mkdir()
+        (root / "src" / "score.py").write_text(SCORE)
+        ml_client = LocalMLClient(root / "home", hold=False, set_mlflow=False)
         model = ml_client.models.create_or_update(Model(name="bench-mdc", path=str(root / "m")))
         ep = ml_client.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name="bench-mdc")).result()
         made = {}
@@ -105,12 +105,10 @@ def main(n: int = 300) -> dict:
                "added_p50_ms": round(statistics.median(p50["collect"]) - statistics.median(p50["plain"]), 2),
                "rows_expected": 2 * sent, "rows_landed": landed,
                "all_rows_landed_after_last_answer_s": round(lag, 2)}
-    finally:
-        servers.stop_all(ml_client.store)
-    out = Path(__file__).parent / "results" / "data_collection.json"
-    out.write_text(json.dumps(res, indent=1) + "\n")
-    print(json.dumps(res, indent=1))
-    return res
+        out = Path(__file__).parent / "results" / "data_collection.json"
+        out.write_text(json.dumps(res, indent=1) + "\n")
+        print(json.dumps(res, indent=1))
+        return res
 
 
 if __name__ == "__main__":

@@ -9,12 +9,16 @@ concurrency benchmark's 2-vs-1 ratio cannot beat it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 _LOOP = "import math\nacc = 0.0\nfor i in range({n}):\n    acc += math.sin(i * 1.1)\n"
 
@@ -42,3 +46,21 @@ def describe(capacity_before: float) -> dict:
             "parallel_capacity_meaning": "2 CPU loops run by 2 processes at once / the same 2 loops one after the "
                                          "other (0.5 = a second core free, 1.0 = none); a 2-vs-1 ratio cannot "
                                          "beat it"}
+
+
+@contextlib.contextmanager
+def scratch(prefix: str):
+    """A throwaway folder for one benchmark run, removed afterwards with the local servers (deployments, routers) that
+    a workspace store under it started, and the working directory put back: a bench leaves nothing in /tmp."""
+    cwd = os.getcwd()
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield work
+    finally:
+        os.chdir(cwd)
+        from dp100lab.workspace.core import servers
+        from dp100lab.workspace.core.store import Store
+
+        for registry in work.rglob("registry.db"):  # each workspace store the bench made
+            servers.stop_all(Store(registry.parent))
+        shutil.rmtree(work, ignore_errors=True)

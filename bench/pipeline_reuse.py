@@ -13,7 +13,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import textwrap
 import time
 from contextlib import redirect_stdout
@@ -88,49 +87,49 @@ def main() -> int:
     args = parser.parse_args()
     repo = Path(__file__).resolve().parents[1]
     data = repo / "datasets" / "diabetes.csv"
-    work = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
-    os.environ["DP100LAB_HOME"] = str(work / "home")
-    _write_project(work / "project", data)
-    os.chdir(work / "project")
-    sys.path.insert(0, str(repo / "helpers"))
-    import warnings
+    with machine.scratch("bench-pipeline-") as work:
+        os.environ["DP100LAB_HOME"] = str(work / "home")
+        _write_project(work / "project", data)
+        os.chdir(work / "project")
+        sys.path.insert(0, str(repo / "helpers"))
+        import warnings
 
-    warnings.filterwarnings("ignore")
-    from azure.ai.ml import dsl, load_component
+        warnings.filterwarnings("ignore")
+        from azure.ai.ml import dsl, load_component
 
-    from dp100lab.workspace.client import LocalMLClient
+        from dp100lab.workspace.client import LocalMLClient
 
-    capacity = machine.parallel_capacity()
-    load_before = [round(x, 2) for x in os.getloadavg()]
-    with redirect_stdout(StringIO()):
-        ml_client = LocalMLClient(work / "home", hold=False)
-        prep, train = load_component(source="prep.yml"), load_component(source="train.yml")
+        capacity = machine.parallel_capacity()
+        load_before = [round(x, 2) for x in os.getloadavg()]
+        with redirect_stdout(StringIO()):
+            ml_client = LocalMLClient(work / "home", hold=False)
+            prep, train = load_component(source="prep.yml"), load_component(source="train.yml")
 
-        @dsl.pipeline(default_compute="serverless")
-        def bench_pipeline(raw):
-            cleaned = prep(raw=raw)
-            train(data=cleaned.outputs.clean, c=0.5)
-            train(data=cleaned.outputs.clean, c=2.0)
+            @dsl.pipeline(default_compute="serverless")
+            def bench_pipeline(raw):
+                cleaned = prep(raw=raw)
+                train(data=cleaned.outputs.clean, c=0.5)
+                train(data=cleaned.outputs.clean, c=2.0)
 
-        first, first_reused = _run_once(ml_client, bench_pipeline, data)
-        again = [_run_once(ml_client, bench_pipeline, data) for _ in range(args.repeat)]
-    again_s = [round(t, 3) for t, _ in again]
-    result = {
-        "benchmark": "pipeline_reuse",
-        "steps": 3,
-        "first_run_s": round(first, 3),
-        "first_run_reused_steps": first_reused,
-        "unchanged_resubmit_s": again_s,
-        "unchanged_resubmit_reused_steps": [r for _, r in again],
-        "ratio_resubmit_to_first": round(statistics.median(again_s) / first, 3),
-        "target_ratio_at_most": 0.2,
-        "machine": {**machine.describe(capacity), "load_average_before": load_before},
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
-    return 0
+            first, first_reused = _run_once(ml_client, bench_pipeline, data)
+            again = [_run_once(ml_client, bench_pipeline, data) for _ in range(args.repeat)]
+        again_s = [round(t, 3) for t, _ in again]
+        result = {
+            "benchmark": "pipeline_reuse",
+            "steps": 3,
+            "first_run_s": round(first, 3),
+            "first_run_reused_steps": first_reused,
+            "unchanged_resubmit_s": again_s,
+            "unchanged_resubmit_reused_steps": [r for _, r in again],
+            "ratio_resubmit_to_first": round(statistics.median(again_s) / first, 3),
+            "target_ratio_at_most": 0.2,
+            "machine": {**machine.describe(capacity), "load_average_before": load_before},
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+        print(json.dumps(result, indent=2))
+        return 0
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -55,29 +54,29 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trials", type=int, default=20)
     args = ap.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
-    os.environ["DP100LAB_HOME"] = str(work / "home")
-    (work / "src").mkdir()
-    (work / "src" / "train.py").write_text(SCRIPT)
-    os.chdir(work)
-    from dp100lab.workspace.client import LocalMLClient
+    with machine.scratch("bench-sweep-") as work:
+        os.environ["DP100LAB_HOME"] = str(work / "home")
+        (work / "src").mkdir()
+        (work / "src" / "train.py").write_text(SCRIPT)
+        os.chdir(work)
+        from dp100lab.workspace.client import LocalMLClient
 
-    capacity = machine.parallel_capacity()
-    load_before = [round(x, 2) for x in os.getloadavg()]
-    ml_client = LocalMLClient(work / "home", hold=False)
-    sequential, best_seq = one_sweep(ml_client, args.trials, 1)
-    concurrent, best_con = one_sweep(ml_client, args.trials, 2)
-    result = {"benchmark": "sweep_concurrency", "trials": args.trials, "sequential_s": round(sequential, 2),
-              "concurrent_2_s": round(concurrent, 2), "ratio_concurrent_to_sequential": round(concurrent / sequential, 3),
-              "target_ratio": 0.6, "same_best_trial_index": best_seq.rsplit("_", 1)[1] == best_con.rsplit("_", 1)[1],
-              "machine": {**machine.describe(capacity), "load_average_before": load_before},
-              "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"sweep of {args.trials} trials: sequential {sequential:.1f} s, 2 concurrent {concurrent:.1f} s, "
-          f"ratio {concurrent / sequential:.2f} (target <= 0.6); machine parallel capacity {capacity} before, "
-          f"{result['machine']['parallel_capacity_after']} after (0.5 = a free second core)")
-    return result
+        capacity = machine.parallel_capacity()
+        load_before = [round(x, 2) for x in os.getloadavg()]
+        ml_client = LocalMLClient(work / "home", hold=False)
+        sequential, best_seq = one_sweep(ml_client, args.trials, 1)
+        concurrent, best_con = one_sweep(ml_client, args.trials, 2)
+        result = {"benchmark": "sweep_concurrency", "trials": args.trials, "sequential_s": round(sequential, 2),
+                  "concurrent_2_s": round(concurrent, 2), "ratio_concurrent_to_sequential": round(concurrent / sequential, 3),
+                  "target_ratio": 0.6, "same_best_trial_index": best_seq.rsplit("_", 1)[1] == best_con.rsplit("_", 1)[1],
+                  "machine": {**machine.describe(capacity), "load_average_before": load_before},
+                  "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"sweep of {args.trials} trials: sequential {sequential:.1f} s, 2 concurrent {concurrent:.1f} s, "
+              f"ratio {concurrent / sequential:.2f} (target <= 0.6); machine parallel capacity {capacity} before, "
+              f"{result['machine']['parallel_capacity_after']} after (0.5 = a free second core)")
+        return result
 
 
 if __name__ == "__main__":
