@@ -54,9 +54,9 @@ def loans_data(ml_client, tmp_path):
     return files
 
 
-def _documented_monitor(name="loans_monitor", trigger=None):
+def _documented_monitor(name="loans_monitor", trigger=None, runtime_version="3.5"):
     """Advanced monitoring setup as the how-to builds it: training data as reference, several signals, alerts."""
-    spark_compute = ServerlessSparkCompute(instance_type="standard_e4s_v3", runtime_version="3.4")
+    spark_compute = ServerlessSparkCompute(instance_type="standard_e4s_v3", runtime_version=runtime_version)
     monitoring_target = MonitoringTarget(ml_task="classification", model_id="azureml:loans-model:1")
     reference_data_training = ReferenceData(input_data=Input(type="uri_file", path="azureml:loans-training:1"),
                                             data_context=MonitorDatasetContext.TRAINING,
@@ -145,6 +145,20 @@ def test_documented_monitor_is_created_read_back_listed_and_triggered(ml_client,
     assert ml_client.schedules.get("loans_monitor").properties["dp100lab.triggered_jobs"] == job.name
 
 
+@pytest.mark.parametrize("version, noted", [("3.4", True), ("3.5", False)])
+def test_spark_34_is_kept_with_one_line_pointing_to_35(ml_client, loans_data, capsys, version, noted):
+    """The SDK still takes 3.4 (the how-to's example shows it), but Synapse's 3.4 runtime is out of support."""
+    documented = _documented_monitor(name="rt", runtime_version=version)
+    monitor = MonitorSchedule(name="rt", trigger=documented.trigger, create_monitor=documented.create_monitor,
+                              is_enabled=False)  # no scheduler process: only creation is under test
+    capsys.readouterr()
+    ml_client.schedules.begin_create_or_update(monitor).result()
+    said = [line for line in capsys.readouterr().out.splitlines() if "end of support" in line]
+    assert said == (["[local] MonitorSchedule 'rt': Azure Synapse's Spark 3.4 runtime reached end of support on "
+                     "2026-03-31; use runtime_version='3.5'."] if noted else [])
+    assert ml_client.schedules.get("rt").create_monitor.compute.runtime_version == version
+
+
 def test_trigger_time_ends_the_rolling_production_window(ml_client, loans_data, tmp_path):
     # data as the collector writes it (JSON Lines, a time per event): ordinary applicants one day, drifted the next
     folder = tmp_path / "collected" / "model_inputs"
@@ -164,7 +178,7 @@ def test_trigger_time_ends_the_rolling_production_window(ml_client, loans_data, 
     ml_client.schedules.begin_create_or_update(MonitorSchedule(
         name="daily", trigger=RecurrenceTrigger(frequency="day", interval=1),  # production window: one day
         create_monitor=MonitorDefinition(compute=ServerlessSparkCompute(instance_type="standard_e4s_v3",
-                                                                        runtime_version="3.4"),
+                                                                        runtime_version="3.5"),
                                          monitoring_signals={"drift": signal}))).result()
     yesterday = _wait(ml_client, ml_client.schedules.trigger("daily", schedule_time="2026-12-01T00:00:00Z").job_name)
     today = _wait(ml_client, ml_client.schedules.trigger("daily", schedule_time="2026-12-02T00:00:00Z").job_name)
@@ -225,7 +239,7 @@ def test_scheduler_fires_the_monitor_then_disable_stops_it_and_delete_removes_it
 def _with(signal):
     return MonitorSchedule(name="bad", trigger=RecurrenceTrigger(frequency="day", interval=1),
                            create_monitor=MonitorDefinition(
-                               compute=ServerlessSparkCompute(instance_type="standard_e4s_v3", runtime_version="3.4"),
+                               compute=ServerlessSparkCompute(instance_type="standard_e4s_v3", runtime_version="3.5"),
                                monitoring_signals={"s": signal}))
 
 
@@ -246,11 +260,11 @@ _PROD = ProductionData(input_data=Input(type="uri_file", path="azureml:loans-pro
                                      reference_data=_REF)), ValidationException, "does not exist on this machine"),
     (lambda: MonitorSchedule(name="bad", trigger=RecurrenceTrigger(frequency="day", interval=1),
                              create_monitor=MonitorDefinition(compute=ServerlessSparkCompute(
-                                 instance_type="standard_e4s_v3", runtime_version="3.4"))),
+                                 instance_type="standard_e4s_v3", runtime_version="3.5"))),
      ScheduleException, "data collector enabled for model inputs and outputs"),
     (lambda: MonitorSchedule(name="bad", trigger=RecurrenceTrigger(frequency="day", interval=1),
                              create_monitor=MonitorDefinition(compute=ServerlessSparkCompute(
-                                 instance_type="standard_e4s_v3", runtime_version="3.4"),
+                                 instance_type="standard_e4s_v3", runtime_version="3.5"),
                                  monitoring_target=MonitoringTarget(endpoint_deployment_id="azureml:no-ep:blue"))),
      ResourceNotFoundError, "no-ep"),
 ])

@@ -27,12 +27,15 @@ from azure.ai.ml.entities import (BaselineDataRange, CategoricalDriftMetrics, Da
                                   ProductionData, ReferenceData, ServerlessSparkCompute)
 from azure.ai.ml.exceptions import ErrorCategory, ErrorTarget, ScheduleException
 
-from ..core.errors import invalid
+from ..core.errors import invalid, note
 from ..monitoring import signals as S
 
 KIND = "schedule"
 SPARK_RUNTIMES = ("3.4", "3.5")  # ServerlessSparkCompute's supported runtime versions (azure-ai-ml 1.35)
-_EXAMPLE = ("MonitorDefinition(compute=ServerlessSparkCompute(instance_type='standard_e4s_v3', runtime_version='3.4'),"
+# Synapse's Spark 3.4 runtime reached end of support on 2026-03-31; the SDK (and Azure's monitoring how-to) still
+# take "3.4", so a monitor with it is kept, with one line pointing to 3.5.
+SPARK_RETIRED = {"3.4": "2026-03-31"}
+_EXAMPLE = ("MonitorDefinition(compute=ServerlessSparkCompute(instance_type='standard_e4s_v3', runtime_version='3.5'),"
             " monitoring_target=MonitoringTarget(ml_task='classification'), monitoring_signals={...})")
 
 
@@ -177,7 +180,7 @@ def prepare(client: Any, schedule: MonitorSchedule) -> MonitorSchedule:
     compute = schedule.create_monitor.compute
     if not isinstance(compute, ServerlessSparkCompute):
         raise invalid(f"MonitorSchedule '{name}': create_monitor.compute must be ServerlessSparkCompute("
-                      f"instance_type='standard_e4s_v3', runtime_version='3.4'), the serverless Spark a monitor "
+                      f"instance_type='standard_e4s_v3', runtime_version='3.5'), the serverless Spark a monitor "
                       f"runs on.", kind=KIND)
     if str(compute.runtime_version) not in SPARK_RUNTIMES:
         raise invalid(f"MonitorSchedule '{name}': Spark runtime_version '{compute.runtime_version}' is not supported "
@@ -205,6 +208,10 @@ def prepare(client: Any, schedule: MonitorSchedule) -> MonitorSchedule:
     if problems:
         raise _refuse(" ".join(problems))
     plan_for(client, name, definition, schedule.trigger)  # thresholds, signal types: as each run will read them
+    retired = SPARK_RETIRED.get(str(compute.runtime_version))
+    if retired:  # kept, as the SDK keeps it, and said once, at creation
+        note(f"MonitorSchedule '{name}': Azure Synapse's Spark {compute.runtime_version} runtime reached end of support "
+             f"on {retired}; use runtime_version='3.5'.")
     return schedule
 
 
