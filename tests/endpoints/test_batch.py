@@ -1,5 +1,6 @@
 """Batch endpoints, written as Microsoft's SDK v2 samples write them (how-to-use-batch-model-deployments):
-a custom scoring script's init()/run(mini_batch), Azure's retry and error-threshold semantics, the score output."""
+a custom scoring script's init()/run(mini_batch), Azure's retry and error-threshold semantics, the score output,
+and the logs where Azure's "Troubleshooting batch endpoints" page puts them (127.0.0.1 standing in for the node)."""
 import time
 
 import pytest
@@ -10,6 +11,7 @@ from azure.ai.ml.entities import (AmlCompute, BatchEndpoint, BatchRetrySettings,
 from azure.core.exceptions import HttpResponseError
 
 EP = "tst-batch"
+NODE = "127.0.0.1"
 
 
 @pytest.fixture(scope="module")
@@ -22,13 +24,13 @@ def batch(workspace):
     return ml_client, root, model
 
 
-def _deploy(ml_client, model, name, **settings):
+def _deploy(ml_client, model, name, code="batch_src", **settings):
     base = dict(mini_batch_size=1, instance_count=1, max_concurrency_per_instance=2, error_threshold=-1,
                 output_action=BatchDeploymentOutputAction.APPEND_ROW, output_file_name="predictions.csv",
                 retry_settings=BatchRetrySettings(max_retries=2, timeout=5), logging_level="info")
     base.update(settings)
     d = ModelBatchDeployment(name=name, endpoint_name=EP, model=model, compute="batch-cluster",
-                             code_configuration=CodeConfiguration(code="batch_src", scoring_script="batch_score.py"),
+                             code_configuration=CodeConfiguration(code=code, scoring_script="batch_score.py"),
                              environment=Environment(image="mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04"),
                              settings=ModelBatchDeploymentSettings(**base))
     return ml_client.batch_deployments.begin_create_or_update(d).result()
@@ -73,8 +75,19 @@ def test_malformed_file_counts_against_threshold_and_the_rest_is_scored(batch, t
     ml_client.jobs.download(name=job.name, output_name="score", download_path=str(tmp_path))
     lines = (tmp_path / "named-outputs" / "score" / "predictions.csv").read_text().splitlines()
     assert lines == ["f00.txt,3.0", "f01.txt,7.0", "f03.txt,11.0", "f04.txt,7.0"]
-    result = (ml_client.store.job_dir(job.name) / "user_logs" / "logs" / "job_result.txt").read_text()
-    assert "4 of 5 files scored, 1 failed" in result
+    logs = ml_client.store.job_dir(job.name) / "user_logs" / "logs"
+    overview = (logs / "job_progress_overview.txt").read_text()
+    assert "5 mini-batches created, 5 processed, 1 failed" in overview
+    assert "Job result: Completed. 4 of 5 files scored, 1 failed" in overview
+    master = (logs / "sys" / "master_role.txt").read_text()
+    assert "Batch scoring: 5 files in 5 mini-batches" in master and "Job result: Completed" in master
+    assert "mini-batch 2 (f02.txt) failed after its retries: ValueError" in (logs / "user" / "error.txt").read_text()
+    tracebacks = "".join(p.read_text() for p in (logs / "user" / "error" / NODE).glob("process*.txt"))
+    assert "Traceback" in tracebacks and "could not convert string to float" in tracebacks
+    node = "".join(p.read_text() for p in (logs / "sys" / "node" / NODE).glob("process*.txt"))
+    assert "picked up mini-batch 0, 1 item(s): f00.txt" in node
+    assert "finished mini-batch 0" in node and "1 succeeded, 0 failed, 1 row(s)" in node
+    assert not (logs / "job_result.txt").exists() and not (logs / "job_error.txt").exists()
     assert job.name in [j.name for j in ml_client.batch_endpoints.list_jobs(EP)]
 
 
@@ -100,9 +113,33 @@ def test_killed_worker_is_retried_and_timeouts_fail_after_retries(batch, tmp_pat
     jd = ml_client.store.job_dir(job.name)
     log = (jd / "user_logs" / "std_log.txt").read_text()
     assert "died" in log and "timed out" in log
-    errors = (jd / "user_logs" / "logs" / "job_error.txt").read_text()
-    assert "mini-batch 2" in errors  # the sleeping file, after its retry
-    assert (jd / "user_logs" / "logs" / "user" / "entry_script_log" / "0" / "process000.log.txt").exists()
+    logs = jd / "user_logs" / "logs"
+    errors = (logs / "user" / "error.txt").read_text()
+    assert "mini-batch 2 (f02.txt) failed after its retries: timed out" in errors  # the sleeping file, after its retry
+    master = (logs / "sys" / "master_role.txt").read_text()
+    assert "died" in master and "retrying" in master
+    assert (logs / "user" / "stdout" / NODE / "process000.stdout.txt").exists()
+    assert (logs / "sys" / "node" / NODE / "process000.txt").exists()
+
+
+def test_init_failure_points_to_the_tracebacks(batch):
+    ml_client, root, model = batch
+    (root / "batch_broken").mkdir(exist_ok=True)
+    (root / "batch_broken" / "batch_score.py").write_text(
+        "def init():\n    print('loading the model')\n    raise RuntimeError('no model here')\n"
+        "def run(mini_batch):\n    return mini_batch\n")
+    _deploy(ml_client, model, "broken", code="batch_broken", max_concurrency_per_instance=1,
+            retry_settings=BatchRetrySettings(max_retries=0, timeout=5))
+    data = _files(root, "one", ["1"])
+    job = ml_client.batch_endpoints.invoke(endpoint_name=EP, deployment_name="broken",
+                                           input=Input(type=AssetTypes.URI_FOLDER, path=str(data)))
+    row = _wait(ml_client, job.name)
+    assert row["status"] == "Failed" and "no model here" in row["error"] and f"logs/user/error/{NODE}/" in row["error"]
+    logs = ml_client.store.job_dir(job.name) / "user_logs" / "logs"
+    assert "RuntimeError: no model here" in (logs / "user" / "error" / NODE / "process000.txt").read_text()
+    assert "loading the model" in (logs / "user" / "stdout" / NODE / "process000.stdout.txt").read_text()
+    assert "init() failed in every attempt" in (logs / "user" / "error.txt").read_text()
+    assert "Error: The scoring script's init() failed" in (logs / "job_progress_overview.txt").read_text()
 
 
 def test_summary_only_writes_no_predictions(batch, tmp_path):

@@ -124,7 +124,7 @@ def run_pool(tasks: list[dict], *, workers: int, argv: Callable[[int], list[str]
                        f"timed out after {time.monotonic() - started:.0f} s (retry_settings.timeout={timeout_s:g})")
                 w.kill()
             else:
-                why = answer.get("error", "run() raised")
+                why = answer.get("summary") or answer.get("error", "run() raised")  # the traceback is in its log
             if attempt < max_retries:
                 log(f"mini-batch {task['id']}: attempt {attempt + 1} failed ({why.strip().splitlines()[-1]}); "
                     f"retrying ({attempt + 1}/{max_retries}).")
@@ -141,8 +141,14 @@ def run_pool(tasks: list[dict], *, workers: int, argv: Callable[[int], list[str]
     return fatal[0] if fatal else None
 
 
-def worker_argv(script: str, parts: Path, log_dir: Path, level: str) -> Callable[[int], list[str]]:
+def process_name(index: int) -> str:
+    """Worker `index`'s name in its log files, as Azure numbers a node's processes (process000, process001...)."""
+    return f"process{index:03d}"
+
+
+def worker_argv(script: str, parts: Path, logs: Path, level: str) -> Callable[[int], list[str]]:
+    """The command of worker `index`; it writes its own logs under `logs` (see worker.py)."""
     def _argv(index: int) -> list[str]:
-        return [sys.executable, "-m", "dp100lab.workspace.jobs.batch.worker", script, str(parts),
-                str(log_dir / f"process{index:03d}.log.txt"), level]
+        return [sys.executable, "-m", "dp100lab.workspace.jobs.batch.worker", script, str(parts), str(logs),
+                process_name(index), level]
     return _argv
