@@ -151,3 +151,36 @@ def test_summary_only_writes_no_predictions(batch, tmp_path):
     assert _wait(ml_client, job.name)["status"] == "Completed"
     ml_client.jobs.download(name=job.name, output_name="score", download_path=str(tmp_path))
     assert not list((tmp_path / "named-outputs" / "score").glob("*.csv"))
+
+
+CUSTOM_OUTPUT_SCORE = '''
+import os
+from pathlib import Path
+def init():
+    global out
+    out = os.environ["AZUREML_BI_OUTPUT_PATH"]
+def run(mini_batch):
+    for path in mini_batch:
+        Path(out, Path(path).stem + ".upper").write_text(open(path).read().upper())
+    return mini_batch
+'''
+
+
+def test_a_script_writes_its_own_outputs_to_the_bi_output_path(batch, tmp_path):
+    # how-to-deploy-model-custom-output: the script finds the job's output folder in AZUREML_BI_OUTPUT_PATH
+    ml_client, root, model = batch
+    (root / "custom_src").mkdir(exist_ok=True)
+    (root / "custom_src" / "batch_score.py").write_text(CUSTOM_OUTPUT_SCORE)
+    _deploy(ml_client, model, "custom-out", code="custom_src",
+            output_action=BatchDeploymentOutputAction.SUMMARY_ONLY)
+    data = _files(root, "words", ["abc", "xyz"])
+    job = ml_client.batch_endpoints.invoke(endpoint_name=EP, deployment_name="custom-out",
+                                           input=Input(type=AssetTypes.URI_FOLDER, path=str(data)))
+    assert _wait(ml_client, job.name)["status"] == "Completed"
+    ml_client.jobs.download(name=job.name, output_name="score", download_path=str(tmp_path))
+    out = tmp_path / "named-outputs" / "score"
+    assert sorted(p.name for p in out.iterdir()) == ["f00.upper", "f01.upper"]
+    assert (out / "f01.upper").read_text() == "XYZ"
+    with pytest.raises(Exception, match="needs the data to score"):  # a model deployment has nothing to score
+        ml_client.batch_endpoints.invoke(endpoint_name=EP, deployment_name="custom-out")
+

@@ -2,13 +2,14 @@
 
 The input's files (a uri_folder's top-level files, as Azure does not explore nested folders, or one uri_file) are
 split into mini-batches of mini_batch_size and scored by instance_count x max_concurrency_per_instance worker
-processes (jobs/batch/pool.py) with retry_settings and error_threshold (-1: any number of failed files is
-allowed). append_row concatenates run()'s rows in mini-batch order into the `score` output's output_file_name;
-summary_only writes no file. Logs follow the layout of Azure's "Troubleshooting batch endpoints" page, under the
-job's user_logs/logs/: job_progress_overview.txt (progress, then the result or the error and where to look),
-sys/master_role.txt (the orchestrator: mini-batches created, retries, results), user/error.txt (a summary of the
-script's errors), and per worker process (jobs/batch/worker.py) user/error/<ip>/, user/stdout/<ip>/ and
-sys/node/<ip>/, with 127.0.0.1 standing in for the node's IP address.
+processes (jobs/batch/pool.py) with retry_settings and error_threshold (-1: any number of failed files is allowed).
+append_row concatenates run()'s rows in mini-batch order into the `score` output's output_file_name; summary_only
+writes no file of its own. Either way a script may write its own files (custom outputs) to the folder named by
+AZUREML_BI_OUTPUT_PATH, the `score` output, as on Azure. Logs follow the layout of Azure's "Troubleshooting batch
+endpoints" page, under the job's user_logs/logs/: job_progress_overview.txt (progress, then the result or the error
+and where to look), sys/master_role.txt (the orchestrator: mini-batches created, retries, results), user/error.txt
+(a summary of the script's errors), and per worker process (jobs/batch/worker.py) user/error/<ip>/,
+user/stdout/<ip>/ and sys/node/<ip>/, with 127.0.0.1 standing in for the node's IP address.
 """
 
 from __future__ import annotations
@@ -129,7 +130,9 @@ def run(store: Any, plan: Any) -> tuple[str, Optional[dict]]:
     stop = threading.Event()
     processes.record_pid(jd, "script", os.getpid())  # begin_cancel signals this group: the runner and its workers
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    env = processes.package_env({**plan.env, "AZUREML_MODEL_DIR": cfg.get("model_dir", "")})
+    # AZUREML_BI_OUTPUT_PATH: the `score` output folder, where a script writes its own files (custom outputs)
+    env = processes.package_env({**plan.env, "AZUREML_MODEL_DIR": cfg.get("model_dir", ""),
+                                 "AZUREML_BI_OUTPUT_PATH": str(Path(plan.outputs["score"]).resolve())})
     fatal = run_pool(tasks, workers=workers, argv=worker_argv(cfg["scoring_script"], parts, logs,
                                                               cfg["logging_level"]),
                      env=env, cwd=cfg.get("code_dir") or str(jd), timeout_s=float(cfg["timeout"]),
