@@ -184,3 +184,36 @@ def test_a_script_writes_its_own_outputs_to_the_bi_output_path(batch, tmp_path):
     with pytest.raises(Exception, match="needs the data to score"):  # a model deployment has nothing to score
         ml_client.batch_endpoints.invoke(endpoint_name=EP, deployment_name="custom-out")
 
+
+HELLO_PIPELINE = """\
+$schema: https://azuremlschemas.azureedge.net/latest/pipelineComponent.schema.json
+name: tst_no_inputs
+version: 1
+type: pipeline
+jobs:
+  greet:
+    type: command
+    component:
+      code: hello_src
+      environment:
+        image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04
+      command: python hello.py
+"""
+
+
+def test_a_pipeline_deployment_without_inputs_is_invoked_without_any(batch):
+    # BatchEndpointOperations.invoke sends no input data when given none; a pipeline that takes none then runs
+    from azure.ai.ml import load_component
+    from azure.ai.ml.entities import PipelineComponentBatchDeployment
+
+    ml_client, root, _ = batch
+    (root / "hello_src").mkdir(exist_ok=True)
+    (root / "hello_src" / "hello.py").write_text("print('hello from the batch pipeline')\n")
+    (root / "no_inputs.yml").write_text(HELLO_PIPELINE)
+    component = load_component(source=str(root / "no_inputs.yml"))
+    ml_client.batch_endpoints.begin_create_or_update(BatchEndpoint(name="tst-batch-pipe")).result()
+    ml_client.batch_deployments.begin_create_or_update(PipelineComponentBatchDeployment(
+        name="hello", endpoint_name="tst-batch-pipe", component=component,
+        settings={"default_compute": "batch-cluster", "continue_on_step_failure": False})).result()
+    job = ml_client.batch_endpoints.invoke(endpoint_name="tst-batch-pipe", deployment_name="hello")
+    assert _wait(ml_client, job.name)["status"] == "Completed"

@@ -2,7 +2,8 @@
 
 invoke() starts a job visible in ml_client.jobs: a model deployment runs as a batch_scoring job
 (jobs/kinds/batch_scoring.py) whose `score` output holds the predictions (jobs.download(..., output_name="score"));
-a pipeline component deployment runs its pipeline as a pipeline job with the given inputs and settings.
+a pipeline component deployment runs its pipeline as a pipeline job with the given inputs (none for a pipeline
+that takes none) and settings.
 """
 
 from __future__ import annotations
@@ -97,11 +98,11 @@ class BatchEndpointOperations:
         given = kwargs.get("input")
         if given is None and inputs:
             given = inputs if dep.get("type") == "pipeline" else next(iter(inputs.values()))
+        if dep.get("type") == "pipeline":  # a pipeline without inputs is invoked with none, as the SDK sends none
+            inputs = {} if given is None else given if isinstance(given, dict) else {"input": given}
+            return self._invoke_pipeline(endpoint_name, dep, inputs, kwargs)
         if given is None:
             raise invalid("invoke needs the data to score: input=Input(type=AssetTypes.URI_FOLDER, path=...).")
-        if dep.get("type") == "pipeline":
-            return self._invoke_pipeline(endpoint_name, dep, given if isinstance(given, dict) else {"input": given},
-                                         kwargs)
         return self._invoke_model(endpoint_name, dep, given, kwargs)
 
     def _invoke_model(self, endpoint: str, dep: dict, given: Any, kwargs: dict) -> BatchJob:
