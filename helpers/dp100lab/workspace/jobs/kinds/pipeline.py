@@ -137,7 +137,8 @@ class _Run:
         self.status: dict[str, str] = {}        # step -> Completed / Failed / Canceled / Skipped / Running
         self.keys: dict[str, str] = {}          # step -> reuse key (command steps)
         self.errors: dict[str, str] = {}
-        self.resolver = build.Resolver(self.pipeline, plan.name, self.steps, self.components, self.children)
+        self.resolver = build.Resolver(self.pipeline, plan.name, self.steps, self.components, self.children,
+                                       store=store)
         for step, child in _settled(store.job_dir(plan.name)).get("children", {}).items():
             self.children[step], self.status[step] = child, "Completed"  # reused, recorded at submission
 

@@ -22,6 +22,10 @@ from ...core import uris
 from . import graph
 
 DEFAULT_DATASTORE = "workspaceblobstore"
+# A component output of a primitive type (an mldesigner function's `-> str` return, a control output): the step's
+# job gets a file for it, which the runtime writes the value to (mldesigner's executor does), and a step consuming it
+# gets the value, as Azure passes primitive outputs on.
+PRIMITIVE = ("string", "integer", "number", "boolean")
 _OPTIONAL = re.compile(r"\$\[\[(.*?)\]\]", re.DOTALL)
 _INPUT = re.compile(r"\$\{\{\s*inputs\.([A-Za-z0-9_]+)\s*\}\}")
 
@@ -53,16 +57,32 @@ def pipeline_output_uri(job: Any, name: str, output: str) -> str:
 
 def child_type(declared: Optional[str]) -> str:
     """The type a step's child job carries for a port: a component's legacy 'path' port (LegacyAssetTypes.PATH)
-    is a file-or-folder location Azure mounts as a folder; a standalone job refuses 'path' on serialization."""
+    is a file-or-folder location Azure mounts as a folder; a standalone job refuses 'path' on serialization, and a
+    primitive output too ('unsupported JobOutput type: string'), so it is a file that holds the value."""
+    if declared in PRIMITIVE:
+        return "uri_file"
     return "uri_folder" if not declared or declared == "path" else declared
 
 
-def output_type(step: Optional[graph.Step], component: Any, output: str) -> str:
+def _declared_type(step: Optional[graph.Step], component: Any, output: str) -> Optional[str]:
     outs = getattr(component, "outputs", None) or {}
     if output in outs:
-        return child_type(getattr(outs[output], "type", None))
+        return getattr(outs[output], "type", None)
     node_out = (getattr(step.node, "outputs", None) or {}).get(output) if step else None
-    return child_type(getattr(getattr(node_out, "_data", node_out), "type", None))
+    return getattr(getattr(node_out, "_data", node_out), "type", None)
+
+
+def output_type(step: Optional[graph.Step], component: Any, output: str) -> str:
+    return child_type(_declared_type(step, component, output))
+
+
+def primitive_value(store: Any, job: str, output: str) -> Optional[str]:
+    """The value a finished step wrote for a primitive output (its file, or the one file in its folder)."""
+    path = uris.job_output_folder(store, job, output)
+    if path.is_dir():
+        files = [f for f in path.iterdir() if f.is_file()]
+        path = files[0] if len(files) == 1 else path / output
+    return path.read_text().strip() if path.is_file() else None
 
 
 def _as_child_input(value: Any) -> Any:
@@ -75,14 +95,19 @@ def _as_child_input(value: Any) -> Any:
 class Resolver:
     """Resolves a step's input and output bindings against the running pipeline."""
 
-    def __init__(self, pipeline: PipelineJob, pipeline_name: str, steps: dict, components: dict, children: dict):
+    def __init__(self, pipeline: PipelineJob, pipeline_name: str, steps: dict, components: dict, children: dict,
+                 store: Any = None):
         self.pipeline, self.name, self.steps = pipeline, pipeline_name, steps
         self.components, self.children = components, children  # step -> component entity / child job name
+        self.store = store  # to read a finished step's primitive outputs
 
     def value(self, value: Any) -> Any:
         ref = graph.step_output(value)
         if ref:
             src, out = ref
+            if self.store is not None and \
+                    _declared_type(self.steps.get(src), self.components.get(src), out) in PRIMITIVE:
+                return primitive_value(self.store, self.children[src], out)
             return Input(type=output_type(self.steps.get(src), self.components.get(src), out),
                          path=f"azureml://jobs/{self.children[src]}/outputs/{out}")
         name = graph.parent_input(value)
