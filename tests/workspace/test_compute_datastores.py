@@ -46,6 +46,20 @@ def test_cluster_round_trip_and_notes(ml_client, capsys):
     assert [c.name for c in ml_client.compute.list(compute_type="amlcompute")] == ["cpu-cluster", "gpu-cluster"]
 
 
+def test_left_out_size_and_tier_come_back_as_azure_fills_them(ml_client, capsys):
+    # The SDK sends vm_size STANDARD_DS3_V2 for a compute with no size; a cluster with no tier is dedicated.
+    cluster = AmlCompute(name="cluster-min", max_instances=2)
+    got = ml_client.compute.begin_create_or_update(cluster).result()
+    assert (got.size, got.tier) == ("STANDARD_DS3_V2", "dedicated")
+    assert cluster.size is None and cluster.tier is None  # the entity passed in is left as it was
+    assert "node(s) of STANDARD_DS3_V2" in capsys.readouterr().out
+    ci = ml_client.compute.begin_create_or_update(ComputeInstance(name="ci-minimal-1a")).result()
+    assert ml_client.compute.get("ci-minimal-1a").size == ci.size == "STANDARD_DS3_V2"
+    kept = ml_client.compute.begin_create_or_update(AmlCompute(name="cluster-lp", size="STANDARD_DS11_V2",
+                                                               tier="low_priority")).result()
+    assert (kept.size, kept.tier) == ("STANDARD_DS11_V2", "low_priority")
+
+
 @pytest.mark.parametrize("name", ["x", "1cluster", "cluster-", "a-name-of-17-char", "bad_name"])
 def test_cluster_name_rules(ml_client, name):
     with pytest.raises(ValidationException, match="between 2 and 16 characters"):

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
+from azure.ai.ml.constants._compute import ComputeDefaults
 from azure.ai.ml.entities import AmlCompute, Compute, ComputeInstance
 
 from ..core.errors import invalid, not_found, note
@@ -76,6 +77,17 @@ def validate_size(size: Optional[str]) -> None:
                       f"current size, e.g. Standard_NC4as_T4_v3 for a GPU or STANDARD_DS11_V2 for a CPU.", kind=KIND)
 
 
+def _with_service_defaults(spec: dict) -> dict:
+    """What Azure stores for fields left out: the SDK sends vm_size STANDARD_DS3_V2 when size is None
+    (AmlCompute/ComputeInstance._to_rest_object, ComputeDefaults.VMSIZE), and a cluster with no tier is dedicated
+    (reference-yaml-compute-aml: tier default 'dedicated'); get() then returns them, not None."""
+    if spec.get("type") in ("amlcompute", "computeinstance") and not spec.get("size"):
+        spec["size"] = ComputeDefaults.VMSIZE
+    if spec.get("type") == "amlcompute" and not spec.get("tier"):
+        spec["tier"] = "dedicated"
+    return spec
+
+
 def _state_of(row: dict) -> Optional[str]:
     return next((lab.split(":", 1)[1] for lab in row["labels"] if lab.startswith("state:")), None)
 
@@ -127,10 +139,10 @@ class ComputeOperations:
         tail = ("; " + "; ".join(extra)) if extra else ""
         if isinstance(compute, AmlCompute):
             note(f"cluster '{compute.name}' recorded; on Azure it would scale between {compute.min_instances or 0} "
-                 f"and {compute.max_instances} node(s) of {size or 'the default size'}{tail}; locally each job runs "
+                 f"and {compute.max_instances} node(s) of {size}{tail}; locally each job runs "
                  f"here as one process.")
         elif isinstance(compute, ComputeInstance):
-            note(f"compute instance '{compute.name}' recorded; on Azure it would be a {size or 'default-size'} VM for "
+            note(f"compute instance '{compute.name}' recorded; on Azure it would be a {size} VM for "
                  f"one user, billed while running{tail}; locally this machine plays that part.")
         elif extra:
             note(f"compute '{compute.name}' recorded{tail}.")
@@ -146,7 +158,7 @@ class ComputeOperations:
             if lo < 0 or (hi is not None and hi < lo):
                 raise invalid(f"AmlCompute '{compute.name}': min_instances ({lo}) must be >= 0 and <= max_instances "
                               f"({hi}). Use min_instances=0 so an idle cluster costs nothing.", kind=KIND)
-        spec = to_spec(compute)
+        spec = _with_service_defaults(to_spec(compute))
         existing = self._store.get(KIND, compute.name)
         if existing and existing["spec"].get("type") != spec.get("type"):
             raise invalid(f"A compute named '{compute.name}' already exists as {existing['spec'].get('type')}; "
@@ -155,8 +167,9 @@ class ComputeOperations:
 
         def work() -> Compute:
             labels = ["state:Running"] if isinstance(compute, ComputeInstance) else []
-            self._notes(compute)
-            return self._entity(self._store.put(KIND, compute.name, None, spec, labels=labels, tags=compute.tags))
+            stored = self._entity(self._store.put(KIND, compute.name, None, spec, labels=labels, tags=compute.tags))
+            self._notes(stored)  # from what was stored: the size Azure would use, not None
+            return stored
 
         return LocalPoller(work)
 
