@@ -5,6 +5,7 @@ import json
 import os
 import socket
 import stat
+from pathlib import Path
 
 import pytest
 import requests
@@ -110,6 +111,32 @@ def test_the_router_forwards_over_the_socket(online):
         state.sync(ml_client.store, EP)  # router.json rebuilt from the store, socket included
     assert _config(ml_client)["deployments"]["blue"]["port"] == good_port
     assert "unix" in _config(ml_client)["deployments"]["blue"]
+
+
+def test_the_socket_outlives_a_worker_that_exits(online):
+    # gunicorn's workers are forks of serve.py's process: one that exits (here asked to by SIGTERM, which it handles
+    # by leaving its loop) and is replaced must not take the master's socket with it
+    import signal
+    import time
+
+    ml_client, _ = online
+    path = _config(ml_client)["deployments"]["blue"]["unix"]
+    master = servers.get(ml_client.store, inference.server_name(EP, "blue")).pid
+
+    def workers():
+        return Path(f"/proc/{master}/task/{master}/children").read_text().split()
+
+    old = workers()
+    assert len(old) == 1
+    os.kill(int(old[0]), signal.SIGTERM)
+    for _ in range(100):
+        now = workers()
+        if now and now != old and _unix_post(path, {"data": [[1, 1]]}) == (200, [3.0]):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"no new worker answered on the socket (workers {old} -> {workers()})")
+    assert stat.S_ISSOCK(os.stat(path).st_mode)
 
 
 def test_the_socket_is_gone_after_the_deployment_is_deleted(online):

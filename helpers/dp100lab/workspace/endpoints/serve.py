@@ -8,7 +8,7 @@ constant set to loopback. Everything else is the server as Azure runs it in a ma
 One addition: gunicorn also binds a Unix socket in the store (socket_path), mode 0600, which the endpoint's router
 uses instead of TCP (no TCP handshake per forwarded request; bench/endpoint_router.py). The TCP loopback listener
 stays as it is: the scoring server's own address, for learners' direct calls. gunicorn removes the socket when it
-stops; so does this launcher when gunicorn returns.
+stops; so does this launcher when gunicorn returns (in the master only, never in a worker).
 
     python -m dp100lab.workspace.endpoints.serve --entry_script score.py --port N [--model_dir DIR]
 """
@@ -78,10 +78,14 @@ def main() -> None:
         os.chmod(path.parent, 0o700)
         # amlserver_linux.run() looks the class up on the module when it starts gunicorn
         gunicorn.app.wsgiapp.WSGIApplication = _with_unix_bind(gunicorn.app.wsgiapp.WSGIApplication, str(path))
+    launcher = os.getpid()
     try:
         amlserver.run()
     finally:
-        _remove(path)
+        # gunicorn's workers are forks of this process: a worker that exits (init() raised, timeout, restart) unwinds
+        # through here too, and must not remove the socket its master still serves on
+        if os.getpid() == launcher:
+            _remove(path)
 
 
 if __name__ == "__main__":
