@@ -239,11 +239,17 @@ def test_delete_deployment_with_traffic_is_refused(online):
 
 def test_failed_init_leaves_the_others_serving(online):
     ml_client, model = online
-    with pytest.raises(HttpResponseError, match="Failed"):
+    with pytest.raises(HttpResponseError, match="Failed") as failed:
         ml_client.online_deployments.begin_create_or_update(
             _deployment("broken", model, environment_variables={"FAIL_INIT": "1"})).result()
+    # the message shows the script's own error, not gunicorn's shutdown lines that follow it in the log
+    assert "the script's error:" in str(failed.value)
+    assert "RuntimeError: boom: init() failed on purpose" in str(failed.value)
+    assert "HaltServer" not in str(failed.value)
     assert ml_client.online_deployments.get("broken", EP).provisioning_state == "Failed"
-    assert "boom: init() failed on purpose" in ml_client.online_deployments.get_logs("broken", EP, lines=200)
+    log = ml_client.online_deployments.get_logs("broken", EP, lines=200)
+    assert "boom: init() failed on purpose" in log
+    assert "FileNotFoundError" not in log  # the failed worker no longer removes the master's socket
     assert _post(ml_client, {"data": [[1, 0]]}).status_code == 200
     assert _post(ml_client, {"data": [[1, 0]]}, deployment="broken").status_code == 503
     ml_client.online_deployments.begin_delete("broken", EP).result()

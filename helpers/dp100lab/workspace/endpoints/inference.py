@@ -98,6 +98,25 @@ def stop(store: Any, endpoint: str, deployment: str) -> bool:
     return servers.stop(store, server_name(endpoint, deployment))
 
 
+BANNER = "Azure ML Inferencing HTTP server"  # the first line azmlinfsrv logs at each start
+
+
+def script_error(store: Any, endpoint: str, deployment: str, lines: int = 12) -> str:
+    """The first traceback of the server's last start, up to its exception line: the scoring script's own error
+    (init() raised, score.py could not be imported), which gunicorn's shutdown messages follow and would hide."""
+    try:
+        text = (deployment_dir(store, endpoint, deployment) / INFERENCE_LOG).read_text(errors="replace")
+    except OSError:
+        return ""
+    run = text[text.rfind(BANNER):] if BANNER in text else text
+    found = run.splitlines()
+    start = next((i for i, line in enumerate(found) if "Traceback (most recent call last)" in line), None)
+    if start is None:
+        return ""
+    end = next((i for i in range(start + 1, len(found)) if found[i] and not found[i][0].isspace()), len(found) - 1)
+    return "\n".join(found[max(start, end - lines + 1):end + 1])
+
+
 def logs(store: Any, endpoint: str, deployment: str, lines: int, container_type: Optional[str] = None) -> str:
     """The last `lines` lines of the inference server's log (or of the storage initializer's), as get_logs."""
     folder = deployment_dir(store, endpoint, deployment)

@@ -187,12 +187,14 @@ class OnlineDeploymentOperations:
         state.sync(self._store, d.endpoint_name)
         state.ensure_router(self._store, d.endpoint_name)
         if status != "Succeeded":
-            tail = inference.logs(self._store, d.endpoint_name, d.name, 12)
+            error = inference.script_error(self._store, d.endpoint_name, d.name)
+            shown = f"the script's error:\n{error}" if error else \
+                f"last lines:\n{inference.logs(self._store, d.endpoint_name, d.name, 12)}"
             raise http_errors.bad_request(
                 f"Deployment '{d.name}' of endpoint '{d.endpoint_name}' Failed: its inference server stopped before it "
                 f"was ready (init() raised, or score.py could not be imported). The endpoint keeps serving its other "
                 f"deployments. Read ml_client.online_deployments.get_logs('{d.name}', '{d.endpoint_name}', lines=50); "
-                f"last lines:\n{tail}")
+                f"{shown}")
         return self.get(d.name, d.endpoint_name)
 
     def _layout(self, d: OnlineDeployment, folder: Path, mlflow_nocode: bool) -> tuple[Path, Path]:
