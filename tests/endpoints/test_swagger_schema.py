@@ -44,5 +44,9 @@ def test_declared_schema_is_in_the_swagger_and_the_input_is_decoded(workspace):
     assert swagger.status_code == 200
     text = json.dumps(swagger.json())
     assert "ServiceInput" in text and "ServiceOutput" in text and "1.5" in text  # the declared example
+    assert swagger.json()["swagger"] == "2.0"
+    # the version query reaches the inference server, which answers with its OpenAPI 3 document
+    v3 = requests.get(endpoint.openapi_uri, params={"version": 3}, headers=headers, timeout=30)
+    assert v3.status_code == 200 and v3.json()["openapi"].startswith("3.")
     answer = requests.post(endpoint.scoring_uri, json={"data": [[1.0, 2.0], [3.0, 4.0]]}, headers=headers, timeout=30)
     assert answer.status_code == 200 and answer.json() == [3.0, 7.0]

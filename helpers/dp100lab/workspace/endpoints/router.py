@@ -177,7 +177,8 @@ def _route(router: Router, req: wire.Request) -> tuple[int, bytes | dict, Option
     content_type = req.headers.get("content-type", "application/json")
     timeout_s = dep.get("timeout_ms", 5000) / 1000.0
     try:
-        got = _forward(dep, req.method, path, req.body, content_type, timeout_s)
+        # the query string goes along, as Azure forwards it: /swagger.json?version=3, a score.py reading args
+        got = _forward(dep, req.method, req.path, req.body, content_type, timeout_s)
     except socket.timeout:
         return 408, {"message": f"Request timeout: the model took longer than request_settings.request_timeout_ms "
                                 f"({dep.get('timeout_ms')} ms)."}, here
