@@ -4,6 +4,7 @@ import json
 import os
 import signal
 import socket
+from pathlib import Path
 
 import pytest
 import requests
@@ -255,6 +256,27 @@ def test_failed_init_leaves_the_others_serving(online):
     ml_client.online_deployments.begin_delete("broken", EP).result()
     with pytest.raises(ResourceNotFoundError):
         ml_client.online_deployments.get("broken", EP)
+
+
+def test_a_failed_start_names_environment_packages_missing_here(online):
+    # the deployment's conda file lists a package this Python lacks and score.py imports it: the failure says so,
+    # since on Azure the package would be built into the deployment's image
+    ml_client, model = online
+    root = Path.cwd()
+    (root / "needs_pkg").mkdir(exist_ok=True)
+    (root / "needs_pkg" / "score.py").write_text("import dp100lab_no_such_pkg\ndef init():\n    pass\n"
+                                                 "def run(raw):\n    return []\n")
+    conda = {"name": "env", "dependencies": ["python=3.11", "pip", {"pip": ["dp100lab-no-such-pkg==1.0"]}]}
+    with pytest.raises(HttpResponseError) as failed:
+        ml_client.online_deployments.begin_create_or_update(ManagedOnlineDeployment(
+            name="needs-pkg", endpoint_name=EP, model=model,
+            code_configuration=CodeConfiguration(code="needs_pkg", scoring_script="score.py"),
+            environment=Environment(image="mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04", conda_file=conda),
+            instance_type="Standard_DS3_v2", instance_count=1)).result()
+    message = str(failed.value)
+    assert "packages not importable here (dp100lab-no-such-pkg (not installed))" in message
+    assert "ModuleNotFoundError: No module named 'dp100lab_no_such_pkg'" in message
+    ml_client.online_deployments.begin_delete("needs-pkg", EP).result()
 
 
 def test_dead_server_is_restarted_on_next_use(online, capsys):

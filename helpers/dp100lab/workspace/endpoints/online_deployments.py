@@ -190,11 +190,14 @@ class OnlineDeploymentOperations:
             error = inference.script_error(self._store, d.endpoint_name, d.name)
             shown = f"the script's error:\n{error}" if error else \
                 f"last lines:\n{inference.logs(self._store, d.endpoint_name, d.name, 12)}"
+            missing = self._missing_packages(d)
+            why = (f" Its environment lists packages not importable here ({', '.join(missing)}): the server runs in "
+                   f"the lab's Python, where Azure would build them into the deployment's image." if missing else "")
             raise http_errors.bad_request(
                 f"Deployment '{d.name}' of endpoint '{d.endpoint_name}' Failed: its inference server stopped before it "
-                f"was ready (init() raised, or score.py could not be imported). The endpoint keeps serving its other "
-                f"deployments. Read ml_client.online_deployments.get_logs('{d.name}', '{d.endpoint_name}', lines=50); "
-                f"{shown}")
+                f"was ready (init() raised, or score.py could not be imported).{why} The endpoint keeps serving its "
+                f"other deployments. Read ml_client.online_deployments.get_logs('{d.name}', '{d.endpoint_name}', "
+                f"lines=50); {shown}")
         return self.get(d.name, d.endpoint_name)
 
     def _layout(self, d: OnlineDeployment, folder: Path, mlflow_nocode: bool) -> tuple[Path, Path]:
@@ -218,6 +221,20 @@ class OnlineDeploymentOperations:
             raise invalid(f"The scoring script '{cc.scoring_script}' is not in {src}. Give its path relative to "
                           f"code_configuration.code.", error_type=ValidationErrorType.FILE_OR_FOLDER_NOT_FOUND)
         return code_dir, entry
+
+    def _missing_packages(self, d: OnlineDeployment) -> list[str]:
+        """The deployment environment's packages this Python lacks: said only when its server failed to start, where
+        they are the likely cause (a note on every deployment would repeat pins that do no harm)."""
+        from ..assets.environments import check_importable
+
+        env = d.environment
+        try:
+            if isinstance(env, str):
+                name, _, version = (env[len("azureml:"):] if env.startswith("azureml:") else env).partition(":")
+                env = self._client.environments.get(name, version=version) if version else None
+            return [m for m in check_importable(env) if m.endswith("(not installed)")] if env is not None else []
+        except Exception:  # an environment that cannot be read adds nothing to the failure's message
+            return []
 
     def _notes(self, d: OnlineDeployment, existed: bool) -> None:
         if existed:
