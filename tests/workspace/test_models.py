@@ -50,7 +50,9 @@ def test_local_folder_versions_download_archive(client, tmp_path):
     v1 = client.models.create_or_update(Model(name="clf", path=str(tmp_path / "saved"), type="mlflow_model"))
     v2 = client.models.create_or_update(Model(name="clf", path=str(tmp_path / "saved"), type="mlflow_model"))
     assert (v1.version, v2.version) == ("1", "2")
-    assert v1.path.startswith("azureml://datastores/workspaceblobstore/paths/LocalUpload/")
+    assert v1.path.startswith(f"azureml://subscriptions/{client.subscription_id}/resourcegroups/"
+                              f"{client.resource_group_name}/workspaces/{client.workspace_name}/datastores/"
+                              f"workspaceblobstore/paths/LocalUpload/")
     client.models.download("clf", "2", download_path=tmp_path / "dl")
     assert (tmp_path / "dl" / "clf" / "saved" / "MLmodel").is_file()
     client.models.archive("clf", version="2")
@@ -59,6 +61,22 @@ def test_local_folder_versions_download_archive(client, tmp_path):
     with pytest.raises(ResourceExistsError):
         client.models.create_or_update(Model(name="clf", version="1", path=str(tmp_path / "dl"),
                                              type="custom_model"))
+
+
+def test_uploaded_path_is_the_long_datastore_uri_on_the_entity_passed_in_too(client, tmp_path):
+    # ModelOperations.create_or_update sets the upload's azureml://subscriptions/... URI on the Model it was given.
+    mlflow.sklearn.save_model(LogisticRegression().fit(X, Y), str(tmp_path / "saved"), pip_requirements=PIP)
+    given = Model(name="clf", version="1", path=str(tmp_path / "saved"), type="mlflow_model")
+    got = client.models.create_or_update(given)
+    assert given.path == got.path and got.path.startswith("azureml://subscriptions/")
+    again = client.models.create_or_update(Model(name="clf", version="1", path=str(tmp_path / "saved"),
+                                                 type="mlflow_model"))
+    assert again.version == "1"  # same files, same version: no new version here or in MLflow's registry
+    assert [mv.version for mv in mlflow.tracking.MlflowClient().search_model_versions("name = 'clf'")] == [1]
+    short = got.path.split("/datastores/", 1)[1]
+    copy = client.models.create_or_update(Model(name="clf-copy", path=f"azureml://datastores/{short}",
+                                                type="mlflow_model"))
+    assert copy.path == got.path  # a short datastore URI given is stored in the long form as well
 
 
 def test_custom_model_file(client, tmp_path):

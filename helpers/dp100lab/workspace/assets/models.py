@@ -5,7 +5,9 @@ ml_client.models.create_or_update is visible to mlflow.search_registered_models 
 models:/<name>/<version>, and a model registered with mlflow shows up in ml_client.models.list(). Here each
 create_or_update also creates the MLflow model version, and list()/get() pick up versions registered through MLflow.
 As azure-ai-ml 1.35: a missing version takes the next integer version; an existing version's path cannot change;
-mlflow_model must be a folder (SDK validate_ml_flow_folder) and, here, must hold an MLmodel file.
+mlflow_model must be a folder (SDK validate_ml_flow_folder) and, here, must hold an MLmodel file; a datastore path
+(a local upload's or one given) takes the long form azureml://subscriptions/.../datastores/<ds>/paths/..., on the
+Model passed in as well (ModelOperations.create_or_update: resolve_short_datastore_url).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from .._sdk import validate_ml_flow_folder
+from azure.ai.ml._utils.utils import resolve_short_datastore_url
 from azure.ai.ml.constants import AssetTypes, ListViewType
 from azure.ai.ml.entities import Model
 from azure.ai.ml.exceptions import ValidationErrorType
@@ -65,7 +68,7 @@ class ModelOperations(VersionedAssetOperations):
                 mc.create_registered_model(model.name, description=model.description)
             except MlflowException:  # another process created it meanwhile: that one is ours too
                 mc.get_registered_model(model.name)
-        existing = {mv.version for mv in mc.search_model_versions(f"name = '{model.name}'")}
+        existing = {str(mv.version) for mv in mc.search_model_versions(f"name = '{model.name}'")}  # int in MLflow 3
         if version in existing:
             return
         tags = {"azureml.version": version, **{str(k): str(v) for k, v in (model.tags or {}).items()}}
@@ -150,10 +153,16 @@ class ModelOperations(VersionedAssetOperations):
             final_path = upload_to_datastore(self._client, local)
             local = resolve_path(self._client, final_path)
 
+        final_path = resolve_short_datastore_url(final_path, self._client)  # the client has the scope's 3 names
         spec = to_spec(model)
         spec.update(path=final_path, type=mtype)
+        model.path = final_path  # as the SDK leaves it on the entity passed in
+
+        def same(stored: dict) -> bool:  # a version stored before paths took the long form still matches
+            return resolve_short_datastore_url(stored.get("path") or "", self._client) == final_path
+
         row, _ = self._create(model, spec, "Its path is {path}; a version's path cannot change. Register the new files "
-                                        "as another version (omit version=).", cls=Model)
+                                        "as another version (omit version=).", cls=Model, compare=same)
         version = row["version"]
         self._register_in_mlflow(model, version, local, run_id)
         return self._entity(row)
