@@ -188,7 +188,7 @@ class OnlineDeploymentOperations:
         state.ensure_router(self._store, d.endpoint_name)
         if status != "Succeeded":
             error = inference.script_error(self._store, d.endpoint_name, d.name)
-            shown = f"the script's error:\n{error}" if error else \
+            shown = f"the script's error: {error.splitlines()[-1]}\n{error}" if error else \
                 f"last lines:\n{inference.logs(self._store, d.endpoint_name, d.name, 12)}"
             missing = self._missing_packages(d)
             why = (f" Its environment lists packages not importable here ({', '.join(missing)}): the server runs in "
