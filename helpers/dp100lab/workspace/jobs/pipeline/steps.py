@@ -143,13 +143,18 @@ def compute_of(node: Any, pipeline: PipelineJob) -> str:
     return comp.split("/computes/")[-1] if "/computes/" in comp else comp
 
 
-def command_child(step: str, node: Any, component: Component, resolver: Resolver) -> Any:
-    """The CommandJob of the step, built from its registered component with the bindings resolved."""
-    given = resolver.inputs(node)
-    for key, spec in (component.inputs or {}).items():  # Azure's runtime fills an unbound input from its default
+def with_defaults(given: dict, component: Any) -> dict:
+    """Azure's runtime fills an input the step leaves unbound from the component's default."""
+    for key, spec in (getattr(component, "inputs", None) or {}).items():
         default = getattr(spec, "default", None)
         if key not in given and default is not None:
             given[key] = default
+    return given
+
+
+def command_child(step: str, node: Any, component: Component, resolver: Resolver) -> Any:
+    """The CommandJob of the step, built from its registered component with the bindings resolved."""
+    given = with_defaults(resolver.inputs(node), component)
     child = _sdk.node_to_job(component(**given))
     # an optional input left unbound is absent from the step's job, as on Azure (a None literal does not load back)
     child.inputs = {k: v for k, v in (child.inputs or {}).items() if v is not None}
@@ -199,7 +204,10 @@ def node_child(step: str, node: Any, component: Optional[Component], resolver: R
         child = copy.deepcopy(_sdk.node_to_job(node))
     else:
         child = copy.deepcopy(node)
-    for key, value in resolver.inputs(node).items():
+    given = resolver.inputs(node)
+    if hasattr(node, "_to_job") and component is not None:  # a sweep's trials: the trial component's defaults too
+        given = with_defaults(given, component)
+    for key, value in given.items():
         if key in graph.AUTOML_DATA and not hasattr(getattr(child, "inputs", None), key):
             setattr(child, key, value)
         elif isinstance(child.inputs, dict):
@@ -213,4 +221,5 @@ def node_child(step: str, node: Any, component: Optional[Component], resolver: R
             setattr(child.outputs, key, value)
     child.compute = compute_of(node, resolver.pipeline)
     child.display_name = node.display_name or step
+    child.name = None  # the node's name is the step's; its job gets a generated one, unique across pipeline runs
     return child
