@@ -102,6 +102,18 @@ def test_environment_packages_missing_here_warn_in_one_line(ml_client, capsys):
     assert ml_client.jobs.get(returned.name).status == "Completed"
 
 
+def test_curated_environment_is_one_line_pinned_or_latest(ml_client, monkeypatch, capsys):
+    from dp100lab.workspace.assets import environments
+    from dp100lab.workspace.jobs import prepare
+
+    monkeypatch.setattr(environments, "_stood_in", set())  # both notes are once per process: start clean
+    monkeypatch.setattr(prepare, "_noted", set())
+    for env in ("AzureML-sklearn-0.24-ubuntu18.04-py37-cpu:9", "AzureML-sklearn-1.5@latest"):
+        ml_client.jobs.create_or_update(command(command="echo hi", environment=env))
+        lines = [ln for ln in capsys.readouterr().out.splitlines() if "curated environment" in ln]
+        assert len(lines) == 1 and "lab's Python" in lines[0], (env, lines)
+
+
 def test_unknown_compute_fails_like_azure(ml_client):
     job = command(command="echo hi", environment="AzureML-sklearn-1.5@latest", compute="no-such-cluster")
     with pytest.raises(ResourceNotFoundError, match="Not found compute with name no-such-cluster"):

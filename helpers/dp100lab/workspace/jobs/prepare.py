@@ -94,7 +94,8 @@ def check_environment(client: Any, env: Any) -> Optional[Any]:
         return None
     name, version, label = uris.parse_asset_ref(text)
     entity = client.environments.get(name, version=version, label=label)
-    if (entity.tags or {}).get("curated") == "true":
+    # a pinned curated version already had its one line from environments.get ("...the lab's Python stands in")
+    if (entity.tags or {}).get("curated") == "true" and version is None:
         _note_once(name, f"curated environment '{name}': on Azure the job would run in its image; here it runs "
                          f"in the lab's Python.")
     return entity
