@@ -111,8 +111,9 @@ def note_unenforced(job: Any) -> None:
     services = {k: t for k, t in services.items() if t and str(t).lower() != "studio"}
     if services:
         listed = ", ".join(f"'{k}' ({t})" for k, t in services.items())
-        note(f"services {listed} are recorded; on Azure they open into the job's container on its compute cluster "
-             f"while it runs (how-to-interactive-jobs); here the job is a local process and opens none.")
+        note(f"services {listed} are recorded; on Azure they open into the job's container while it runs, on a "
+             f"compute cluster or Arc-enabled Kubernetes compute (how-to-interactive-jobs); here the job is a local "
+             f"process and opens none.")
     resources = getattr(job, "resources", None)
     count = getattr(resources, "instance_count", None) if resources is not None else None
     if (count and count > 1) or getattr(job, "distribution", None) is not None:
