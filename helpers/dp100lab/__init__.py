@@ -15,6 +15,12 @@ def __getattr__(name: str):
         from .workspace.connect import MLClient
 
         return MLClient
+    # the rest of azure.ai.ml's public names, so that changing only the import of a sample's
+    # `from azure.ai.ml import MLClient, Input, command` line to dp100lab keeps its other names
+    import azure.ai.ml
+
+    if name in getattr(azure.ai.ml, "__all__", ()):
+        return getattr(azure.ai.ml, name)
     raise AttributeError(f"module 'dp100lab' has no attribute '{name}'")
 
 

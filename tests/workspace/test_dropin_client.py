@@ -104,3 +104,15 @@ def test_an_entity_the_call_cannot_take_gets_one_line_naming_the_types(ml_client
         ml_client.create_or_update(ManagedOnlineEndpoint(name="ep"))  # the other call takes it
     with pytest.raises(TypeError, match=r"begin_create_or_update cannot take a str: it takes a Workspace"):
         ml_client.begin_create_or_update("cpu-cluster")
+
+
+def test_the_sdks_other_names_import_from_dp100lab_too():
+    # a sample's `from azure.ai.ml import MLClient, Input, command` keeps working when only its module is changed
+    import azure.ai.ml
+
+    import dp100lab
+    from dp100lab import Input, MLClient, command  # noqa: F401
+
+    assert Input is azure.ai.ml.Input and command is azure.ai.ml.command
+    with pytest.raises(AttributeError, match="no attribute 'NotAnSdkName'"):
+        dp100lab.NotAnSdkName
