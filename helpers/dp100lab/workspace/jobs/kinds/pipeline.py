@@ -76,8 +76,9 @@ def prepare(client: Any, job: Any, name: str, job_dir: Path) -> Any:
     settings = job.settings
     default = resolve.check_compute(client, getattr(settings, "default_compute", None) or job.compute)
     for node in (job.jobs or {}).values():
-        if getattr(node, "compute", None):
-            resolve.check_compute(client, node.compute)
+        compute = build.bound_compute(getattr(node, "compute", None), job)
+        if compute and not graph.parent_input(compute):  # a binding left unresolved is the outer pipeline's
+            resolve.check_compute(client, compute)
     uris.datastore_folder(client.store, build.datastore_of(settings))  # the default datastore must exist
     resolve.resolve_inputs(client, job)  # local paths exist and are recorded absolute
     for step, node in (job.jobs or {}).items():  # a step's own local files too, as the SDK uploads them

@@ -136,9 +136,21 @@ class Resolver:
         return outs
 
 
+def bound_compute(value: Any, pipeline: Any) -> Any:
+    """A compute given as ${{parent.inputs.<name>}} (a pipeline component's compute parameter) is that input's
+    value: the SDK passes the binding through to the service (JobOperations._try_get_compute_arm_id), which
+    resolves it when the step runs."""
+    name = graph.parent_input(value) if value is not None else None
+    if name is None:
+        return value
+    given = (getattr(pipeline, "inputs", None) or {}).get(name)
+    given = getattr(given, "_data", given)
+    return given if isinstance(given, str) and given else value
+
+
 def compute_of(node: Any, pipeline: PipelineJob) -> str:
-    comp = getattr(node, "compute", None) or getattr(pipeline.settings, "default_compute", None) \
-        or getattr(pipeline, "compute", None) or "serverless"
+    comp = bound_compute(getattr(node, "compute", None), pipeline) \
+        or getattr(pipeline.settings, "default_compute", None) or getattr(pipeline, "compute", None) or "serverless"
     comp = str(comp)
     return comp.split("/computes/")[-1] if "/computes/" in comp else comp
 
