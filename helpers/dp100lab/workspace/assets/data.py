@@ -94,7 +94,9 @@ class DataOperations(VersionedAssetOperations):
             raise invalid(f"Data asset '{data.name}' has no path: give a local file/folder, an azureml:// URI or a "
                           f"storage URL.", kind=KIND, error_type=ValidationErrorType.MISSING_FIELD)
         text = str(data.path)
-        if text.startswith(REMOTE_SCHEMES):
+        if text.startswith(("https://", "http://")) and data.type == AssetTypes.URI_FILE:
+            final_path = text  # a public file: a job given this asset downloads it, as on Azure (core/downloads.py)
+        elif text.startswith(REMOTE_SCHEMES):
             note(f"'{text}' is recorded as given; on Azure jobs would read it from that storage, locally it cannot "
                  f"be read (copy the files here and register the local path to use them offline).")
             final_path = text

@@ -9,6 +9,7 @@ Forms handled (as documented for azure-ai-ml v2 inputs and assets):
     [azureml:/]/subscriptions/<sub>/resourceGroups/<rg>/.../workspaces/<ws>/data|models/<name>/versions/<v>
                                                               (an asset's id, as Input(path=data_asset.id) passes it)
     runs:/<run_id>/<path>                                     (MLflow run artifacts)
+    https://<host>/<file>                                     (a public file, downloaded once: core/downloads.py)
     a local file or folder path
 Job folders follow the layout agreed with the jobs runner: <root>/jobs/<job>/outputs/<output>/.
 """
@@ -19,6 +20,7 @@ import re
 from pathlib import Path
 from typing import Any, Optional
 
+from . import downloads
 from .errors import invalid, not_found
 
 _DATASTORE_RE = re.compile(
@@ -202,6 +204,8 @@ def resolve_path(client_or_store: Any, uri: Any, *, must_exist: bool = True, kin
         return resolve_asset_path(store, text, kind=kind)  # name:version / name@label, as the SDK reads them
     elif text.startswith("file://"):
         path = strip_file_scheme(text)
+    elif text.startswith(downloads.HTTP_SCHEMES):
+        return downloads.fetch(store, text)
     elif text.startswith(REMOTE_SCHEMES + ("azureml://",)):  # an azureml:// form no rule above resolves
         raise invalid(f"'{text}' points at storage the local workspace cannot reach. Copy the data to this machine "
                       f"and register it from the local path, or run against Azure (DP100LAB_BACKEND=azure).")
