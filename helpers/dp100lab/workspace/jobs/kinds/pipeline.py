@@ -36,9 +36,25 @@ SETTLED = "settled.json"  # <job>/settled.json: {"steps": [every step], "childre
 def to_job(entity: Any) -> Any:
     """A shallow copy: a PipelineJob's nodes cannot be deep-copied (the SDK's InputsAttrDict). Like Azure's
     create_or_update, submission resolves the nodes' components in place; name and settings stay the caller's."""
+    _refuse_control_flow(entity)
     job = copy.copy(entity)
     job.settings = copy.copy(entity.settings)
     return job
+
+
+def _refuse_control_flow(job: Any) -> None:
+    """Control-flow nodes (if_else, do_while, parallel_for: ControlFlowType in the SDK) are evaluated by Azure's
+    pipeline service while the pipeline runs; the local runner does not evaluate them. Refused at submission in
+    one line, before the SDK's schema dump, which fails on them with internal errors."""
+    from azure.ai.ml.entities._builders.control_flow_node import ControlFlowNode
+
+    for step, node in (getattr(job, "jobs", None) or {}).items():
+        if isinstance(node, ControlFlowNode):
+            raise NotImplementedError(
+                f"Pipeline step '{step}' is a control-flow node ({node.type}: dsl.condition, do_while or "
+                f"parallel_for), which the local workspace does not run; on Azure the pipeline service evaluates "
+                f"it while the pipeline runs. Submit this pipeline to a real workspace (DP100LAB_BACKEND=azure), "
+                f"or choose the branch in Python before building the pipeline.")
 
 
 def _component_of(client: Any, node: Any) -> Optional[Any]:
