@@ -143,8 +143,7 @@ class DatastoreOperations:
         return self._entity(row, include_secrets)
 
     def get_default(self, *, include_secrets: bool = False) -> Datastore:
-        rows = [r for r in self._store.list(KIND) if "default" in r["labels"]]
-        return self.get(rows[0]["name"] if rows else DEFAULT_DATASTORE, include_secrets=include_secrets)
+        return self.get(default_name(self._store), include_secrets=include_secrets)
 
     def create_or_update(self, datastore: Datastore) -> Datastore:
         if not isinstance(datastore, Datastore):
@@ -192,6 +191,12 @@ class DatastoreOperations:
         local = resolve_path(self._client, path)
         note(f"datastores.mount: nothing to mount locally, the data is already at {local}; on Azure this would "
              f"FUSE-mount it (compute instances only).")
+
+
+def default_name(store: Any) -> str:
+    """The workspace's default datastore (where ${{default_datastore}} points outside a pipeline)."""
+    rows = [r for r in store.list(KIND) if "default" in r["labels"]]
+    return rows[0]["name"] if rows else DEFAULT_DATASTORE
 
 
 def set_default_datastore(client: Any, name: str) -> Datastore:

@@ -174,12 +174,26 @@ def resolve_inputs(client: Any, job: Any) -> dict[str, str]:
     return values
 
 
+# Azure's server expressions (concept-expressions), resolved when the job runs: the job's (a pipeline step's own)
+# name, the output's name, and the default datastore (a pipeline's settings.default_datastore is put in by its steps)
+_SERVER_EXPRESSION = re.compile(r"\$\{\{\s*(name|output_name|default_datastore)\s*\}\}")
+
+
+def expand_server_expressions(text: str, *, name: str, output: str, datastore: str) -> str:
+    values = {"name": name, "output_name": output, "default_datastore": datastore}
+    return _SERVER_EXPRESSION.sub(lambda m: values[m.group(1)], text)
+
+
 def resolve_outputs(store: Store, name: str, job: Any) -> dict[str, str]:
     """Each output as a local path the script writes to (created empty, mounted read-write on Azure)."""
+    from ..assets.datastores import default_name
+
     paths: dict[str, str] = {}
     for key, value in (job.outputs or {}).items():
         value = getattr(value, "_data", value)
         given = getattr(value, "path", None) if value is not None else None
+        if given and "${{" in str(given):
+            given = expand_server_expressions(str(given), name=name, output=key, datastore=default_name(store))
         otype = getattr(value, "type", None) or "uri_folder"
         if given and uris.is_datastore_uri(str(given)):
             ds, rel = uris.parse_datastore_uri(str(given))

@@ -28,6 +28,7 @@ DEFAULT_DATASTORE = "workspaceblobstore"
 PRIMITIVE = ("string", "integer", "number", "boolean")
 _OPTIONAL = re.compile(r"\$\[\[(.*?)\]\]", re.DOTALL)
 _INPUT = re.compile(r"\$\{\{\s*inputs\.([A-Za-z0-9_]+)\s*\}\}")
+_DEFAULT_DATASTORE_EXPR = re.compile(r"\$\{\{\s*default_datastore\s*\}\}")
 
 
 def component_id(node: Any) -> Optional[str]:
@@ -133,6 +134,9 @@ class Resolver:
                 if isinstance(data, Output) and (data.path or data.type):
                     outs[key] = copy.deepcopy(data)
                     outs[key].type = child_type(data.type)
+                    if data.path:  # ${{default_datastore}} is the pipeline's when its settings name one
+                        outs[key].path = _DEFAULT_DATASTORE_EXPR.sub(datastore_of(self.pipeline.settings),
+                                                                     str(data.path))
         return outs
 
 
