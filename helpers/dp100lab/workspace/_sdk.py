@@ -15,19 +15,22 @@ from azure.ai.ml._file_utils.file_utils import traverse_up_path_and_find_file  #
 from azure.ai.ml._restclient.arm_ml_service.models import JobBase
 from azure.ai.ml._utils._asset_utils import generate_asset_id, get_object_hash  # noqa: F401  (datastores.py)
 from azure.ai.ml._utils._asset_utils import get_ignore_file  # noqa: F401  (jobs/prepare.py: the upload's rules)
-from azure.ai.ml._utils.utils import validate_ml_flow_folder  # noqa: F401  (models.py)
+from azure.ai.ml._utils.utils import resolve_short_datastore_url, validate_ml_flow_folder  # noqa: F401  (models.py)
 from azure.ai.ml.constants._common import DEFAULT_EXPERIMENT_NAME  # noqa: F401
+from azure.ai.ml.constants._compute import ComputeDefaults  # noqa: F401  (compute.py: what the SDK sends)
 from azure.ai.ml.entities import Job
 from azure.ai.ml.entities._builders import BaseNode  # noqa: F401
+from azure.ai.ml.entities._builders.control_flow_node import ControlFlowNode  # noqa: F401  (kinds/pipeline.py)
 from azure.ai.ml._restclient.arm_ml_service.models import BatchEndpointDefaults  # noqa: F401  (batch_endpoints.py)
 from azure.ai.ml.entities._job.automl.automl_job import AutoMLJob  # noqa: F401  (no public name for the base)
 from azure.ai.ml.entities._job.job_name_generator import generate_job_name  # noqa: F401
 from azure.ai.ml.entities._system_data import SystemData  # noqa: F401  (specs.py)
+from azure.ai.ml.entities._validation import PathAwareSchemaValidatableMixin
 from azure.ai.ml.operations._component_operations import _refine_component as refine_component  # noqa: F401  (components.py: mldesigner functions)
 
 # Private members called on public entities, listed for the contract test.
-MEMBERS = {"Job": ("_from_rest_object", "_to_rest_object", "_validate"), "BaseNode": ("_to_job",),
-           "Resource": ("_to_dict", "_load"), "Component": ("_validate",),
+MEMBERS = {"Job": ("_from_rest_object", "_to_rest_object", "_validate"), "PipelineJob": ("_try_raise",),
+           "BaseNode": ("_to_job",), "Resource": ("_to_dict", "_load"), "Component": ("_validate",),
            "WorkspaceConnection": ("_to_rest_object", "_from_rest_object")}
 
 
@@ -87,6 +90,19 @@ def entity_to_dict(entity: Any) -> dict:
 def entity_load(cls: type, data: dict) -> Any:
     with quiet_experimental():
         return cls._load(data=data)
+
+
+def job_validation(job: Job, *, raise_on_failure: bool, more: Any = None) -> Any:
+    """As JobOperations._validate: the job's ValidationResult from the SDK's own checks, then `more(result)` (which
+    may append errors) when they passed; raised as the SDK's ValidationException with raise_on_failure=True. Job
+    types without schema validation (sweep, AutoML) get an empty, passed result, as from the SDK."""
+    if not isinstance(job, PathAwareSchemaValidatableMixin):
+        return PathAwareSchemaValidatableMixin._create_empty_validation_result()
+    with quiet_experimental():
+        result = job._validate(raise_error=raise_on_failure)
+    if result.passed and more is not None:
+        more(result)
+    return job._try_raise(result, raise_error=raise_on_failure)
 
 
 def validate_component(component: Any) -> Any:

@@ -15,9 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from azure.ai.ml.constants._compute import ComputeDefaults
 from azure.ai.ml.entities import AmlCompute, Compute, ComputeInstance
 
+from .._sdk import ComputeDefaults
 from ..core.errors import invalid, not_found, note
 from ..core.poller import LocalPoller
 from ..core.specs import from_row, to_spec

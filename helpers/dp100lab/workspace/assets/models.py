@@ -17,8 +17,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from .._sdk import validate_ml_flow_folder
-from azure.ai.ml._utils.utils import resolve_short_datastore_url
+from .._sdk import resolve_short_datastore_url, validate_ml_flow_folder
 from azure.ai.ml.constants import AssetTypes, ListViewType
 from azure.ai.ml.entities import Model
 from azure.ai.ml.exceptions import ValidationErrorType

@@ -96,27 +96,23 @@ class JobOperations:
         """As JobOperations.validate: a ValidationResult (.passed, .error_messages) of the SDK's client-side checks
         and, for a pipeline that passes them, of each compute it names; raised with raise_on_failure=True."""
         from azure.ai.ml.entities import PipelineJob
-        from azure.ai.ml.entities._validation import PathAwareSchemaValidatableMixin
         from azure.core.exceptions import ResourceNotFoundError
 
         from .prepare import check_compute
 
         job = kinds.for_entity(job).to_job(job)
-        if not isinstance(job, PathAwareSchemaValidatableMixin):  # sweep and AutoML jobs: nothing checked here
-            return PathAwareSchemaValidatableMixin._create_empty_validation_result().try_raise(
-                raise_error=raise_on_failure, error_func=lambda msg, _: JobException(
-                    message=msg, no_personal_data_message=msg, target=ErrorTarget.JOB,
-                    error_category=ErrorCategory.USER_ERROR))
-        with _sdk.quiet_experimental():
-            result = job._validate(raise_error=raise_on_failure)
-        if result.passed and isinstance(job, PipelineJob):
+
+        def computes(result: Any) -> None:
+            if not isinstance(job, PipelineJob):
+                return
             for path, compute in [("compute", job.compute)] + [
                     (f"jobs.{n}.compute", getattr(node, "compute", None)) for n, node in job.jobs.items()]:
                 try:
                     check_compute(self._client, compute)
                 except ResourceNotFoundError as e:
                     result.append_error(yaml_path=path, message=str(e.message))
-        return job._try_raise(result, raise_error=raise_on_failure)
+
+        return _sdk.job_validation(job, raise_on_failure=raise_on_failure, more=computes)
 
     def create_or_update(self, job: Job, *, description: Optional[str] = None, compute: Optional[str] = None,
                          tags: Optional[dict] = None, experiment_name: Optional[str] = None,

@@ -46,10 +46,10 @@ def _refuse_control_flow(job: Any) -> None:
     """Control-flow nodes (if_else, do_while, parallel_for: ControlFlowType in the SDK) are evaluated by Azure's
     pipeline service while the pipeline runs; the local runner does not evaluate them. Refused at submission in
     one line, before the SDK's schema dump, which fails on them with internal errors."""
-    from azure.ai.ml.entities._builders.control_flow_node import ControlFlowNode
+    from ... import _sdk
 
     for step, node in (getattr(job, "jobs", None) or {}).items():
-        if isinstance(node, ControlFlowNode):
+        if isinstance(node, _sdk.ControlFlowNode):
             raise NotImplementedError(
                 f"Pipeline step '{step}' is a control-flow node ({node.type}: dsl.condition, do_while or "
                 f"parallel_for), which the local workspace does not run; on Azure the pipeline service evaluates "
